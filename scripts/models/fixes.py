@@ -1,0 +1,137 @@
+"""Repairs that the pinned converters need for these particular models (named in [model.convert]).
+
+Each fix exists because a model uses something the converter does not handle; the manifest says
+which model needs which, so a new model does not silently get them.
+"""
+import json
+import os
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+
+def tfjs_fused_targs(model_json):
+    """Add the 'TArgs' attribute to tfjs _FusedConv2D-style nodes, in place.
+
+    tfjs-converter wrote these nodes without TArgs; current TensorFlow refuses to rebuild the
+    GraphDef without it (one entry of type T per extra argument).
+    """
+    with open(model_json) as f:
+        j = json.load(f)
+    topo = j["modelTopology"]
+    nodes = list(topo.get("node", []))
+    for fn in topo.get("library", {}).get("function", []):
+        nodes += fn.get("nodeDef", [])
+    fixed = 0
+    for nd in nodes:
+        attr = nd.setdefault("attr", {})
+        if nd["op"] in ("_FusedConv2D", "FusedDepthwiseConv2dNative", "_FusedMatMul") and "TArgs" not in attr:
+            k = int(attr.get("num_args", {}).get("i", 0))
+            attr["TArgs"] = {"list": {"type": [attr["T"]["type"]] * k}}
+            fixed += 1
+    with open(model_json, "w") as f:
+        json.dump(j, f)
+    return f"added TArgs to {fixed} fused nodes"
+
+
+def _transpose_conv_params(tflite_path):
+    """stride/padding of each Convolution2DTransposeBias op, keyed by its output tensor name.
+
+    The op keeps them in custom_options as raw TfLiteTransposeConvParams:
+    int32 padding (1 = SAME, 2 = VALID), stride_w, stride_h.
+    """
+    import tflite  # only this fix needs the TFLite schema
+
+    with open(tflite_path, "rb") as f:
+        buf = f.read()
+    tm = tflite.Model.GetRootAsModel(buf, 0)
+    g = tm.Subgraphs(0)
+    params = {}
+    for i in range(g.OperatorsLength()):
+        op = g.Operators(i)
+        if tm.OperatorCodes(op.OpcodeIndex()).CustomCode() == b"Convolution2DTransposeBias":
+            out_name = g.Tensors(op.Outputs(0)).Name().decode()
+            pad, sw, sh = np.frombuffer(op.CustomOptionsAsNumpy().tobytes(), dtype="<i4")[:3]
+            params[out_name] = (int(pad), int(sw), int(sh))
+    return params
+
+
+def conv2d_transpose_bias(model, tflite_path):
+    """Replace MediaPipe's custom op (left by tf2onnx as TFL_Convolution2DTransposeBias) with
+    Transpose(NHWC->NCHW) -> ConvTranspose -> Transpose(NCHW->NHWC), all standard ONNX."""
+    params = _transpose_conv_params(tflite_path)
+    init = {t.name: t for t in model.graph.initializer}
+    nodes, patched = [], 0
+    for n in model.graph.node:
+        if n.op_type != "TFL_Convolution2DTransposeBias":
+            nodes.append(n)
+            continue
+        if n.output[0] not in params:
+            raise RuntimeError(f"no Convolution2DTransposeBias parameters for {n.output[0]} in the .tflite")
+        pad, sw, sh = params[n.output[0]]
+        x, w_name, b_name = n.input
+        w = numpy_helper.to_array(init[w_name])  # TFLite OHWI: [out, kh, kw, in]
+        b = numpy_helper.to_array(init[b_name]).reshape(-1)
+        kh, kw = w.shape[1], w.shape[2]
+        # SAME with kernel == stride needs no explicit padding; anything else would need pads.
+        if pad != 1 or (kh, kw) != (sh, sw):
+            raise RuntimeError(f"{n.name}: only SAME padding with kernel == stride is handled "
+                               f"(padding {pad}, kernel {(kh, kw)}, stride {(sh, sw)})")
+        wn, bn = n.name + "_W", n.name + "_B"
+        model.graph.initializer.extend([
+            numpy_helper.from_array(np.ascontiguousarray(w.transpose(3, 0, 1, 2)).astype(np.float32), wn),
+            numpy_helper.from_array(b.astype(np.float32), bn),
+        ])
+        nodes += [
+            helper.make_node("Transpose", [x], [n.name + "_nchw"], perm=[0, 3, 1, 2], name=n.name + "_to_nchw"),
+            helper.make_node("ConvTranspose", [n.name + "_nchw", wn, bn], [n.name + "_ct"],
+                             strides=[sh, sw], kernel_shape=[kh, kw], name=n.name + "_convT"),
+            helper.make_node("Transpose", [n.name + "_ct"], [n.output[0]], perm=[0, 2, 3, 1], name=n.name + "_to_nhwc"),
+        ]
+        patched += 1
+    if patched == 0:
+        raise RuntimeError("no TFL_Convolution2DTransposeBias node found; the fix is not needed or the converter changed")
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    # The old OHWI kernels and biases are no longer used by any node.
+    used = {i for nd in model.graph.node for i in nd.input}
+    keep = [t for t in model.graph.initializer if t.name in used]
+    del model.graph.initializer[:]
+    model.graph.initializer.extend(keep)
+    # The custom op's domain import (if tf2onnx added one) is now dangling.
+    used_domains = {n.domain for n in model.graph.node} | {"", "ai.onnx"}
+    keep_ops = [o for o in model.opset_import if o.domain in used_domains]
+    del model.opset_import[:]
+    model.opset_import.extend(keep_ops)
+    return f"replaced {patched} Convolution2DTransposeBias ops with ConvTranspose"
+
+
+def rename_io(model, mapping):
+    """Rename graph outputs (by appending Identity nodes) and inputs (by rewriting consumers)."""
+    g = model.graph
+    missing = set(mapping) - {o.name for o in g.output} - {i.name for i in g.input}
+    if missing:
+        have = [o.name for o in g.output]
+        raise RuntimeError(f"cannot rename {sorted(missing)}: not among the converted outputs {have}")
+    for o in g.output:
+        if o.name in mapping:
+            new = mapping[o.name]
+            g.node.append(helper.make_node("Identity", [o.name], [new], name="rename_" + new))
+            o.name = new
+    for i in g.input:
+        if i.name in mapping:
+            old, new = i.name, mapping[i.name]
+            for n in g.node:
+                for k, x in enumerate(n.input):
+                    if x == old:
+                        n.input[k] = new
+            i.name = new
+    return "renamed " + ", ".join(f"{a}->{b}" for a, b in mapping.items())
+
+
+def weight_files(model_json):
+    """The weight shards a tfjs graph model needs, relative to its folder."""
+    with open(model_json) as f:
+        j = json.load(f)
+    return [os.path.normpath(p) for group in j.get("weightsManifest", []) for p in group["paths"]]

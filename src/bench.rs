@@ -1,0 +1,193 @@
+//! `webtoonme bench`: the pipeline's own benchmark. The same pipeline as `live`, fed in lock step
+//! (every frame processed) from the demo, a video or a repeated image.
+//!
+//! In: `--source`, `--frames`, `--size`. Out: a report (JSON with `--json`, stable and
+//! documented in the README): fps, end-to-end latency, per-stage times, model time per frame and
+//! the perception/model ratio, dropped frames, execution provider, peak memory. Main thread is the
+//! sink; capture and perception run on their threads.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::cli::BenchArgs;
+use crate::perception::PerceptionConfig;
+use crate::pipeline::{Next, Pipeline};
+use crate::source::capture::CaptureMode;
+use crate::source::demo::{DemoConfig, DemoSource};
+use crate::source::{FrameSource, SourceError, SourceSpec};
+
+/// Frames run before measuring (first inferences allocate and tune).
+const WARMUP_FRAMES: u64 = 10;
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct Percentiles {
+    pub p50: f64,
+    pub p95: f64,
+    pub mean: f64,
+}
+
+impl Percentiles {
+    pub fn of(samples: &mut [f64]) -> Self {
+        if samples.is_empty() {
+            return Self { p50: 0.0, p95: 0.0, mean: 0.0 };
+        }
+        samples.sort_by(f64::total_cmp);
+        let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+        Self { p50: at(0.5), p95: at(0.95), mean: samples.iter().sum::<f64>() / samples.len() as f64 }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct StageReport {
+    pub detect: Percentiles,
+    pub mesh: Percentiles,
+    pub segment: Percentiles,
+    pub skin: Percentiles,
+    /// Everything perception did for a frame.
+    pub perception: Percentiles,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BenchReport {
+    pub source: String,
+    pub frames: u64,
+    pub size: [u32; 2],
+    pub fps: f64,
+    /// Capture to analysis done, milliseconds.
+    pub latency_ms: Percentiles,
+    /// Per-stage wall time, milliseconds.
+    pub stages_ms: StageReport,
+    /// Time inside ONNX Runtime per frame, milliseconds.
+    pub model_ms: Percentiles,
+    /// Mean perception time over mean model time: 1.0 means no cost beyond the models.
+    pub perception_over_model: f64,
+    /// Frames where the face detector ran.
+    pub detector_runs: u64,
+    /// Mean faces per frame.
+    pub faces_mean: f64,
+    pub dropped: u64,
+    pub provider: String,
+    pub peak_rss_mb: f64,
+}
+
+pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    let report = measure(args)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_table(&report);
+    }
+    Ok(())
+}
+
+fn open_source(spec: &SourceSpec, size: Option<(u32, u32)>) -> Result<Box<dyn FrameSource>, SourceError> {
+    Ok(match (spec, size) {
+        (SourceSpec::Demo, size) => {
+            let mut cfg = DemoConfig::default();
+            if let Some((w, h)) = size {
+                cfg.width = w;
+                cfg.height = h;
+            }
+            Box::new(DemoSource::new(cfg))
+        }
+        (SourceSpec::Camera { .. }, _) => {
+            return Err(SourceError::Spec {
+                spec: "camera".into(),
+                reason: "bench measures file and demo sources; use `live` for cameras".into(),
+            });
+        }
+        (spec, _) => spec.open()?,
+    })
+}
+
+pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
+    let (spec, size) = (args.source.clone(), args.size);
+    let mut config = PerceptionConfig::default();
+    config.session.provider = args.ep;
+    let pipeline = Pipeline::start(move || open_source(&spec, size), CaptureMode::Lockstep, Some(args.frames + WARMUP_FRAMES), config)?;
+    let info = pipeline.source().clone();
+    let n = args.frames as usize;
+    let (mut detect, mut mesh, mut segment, mut skin, mut total, mut model, mut latency) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut seen, mut detector_runs, mut faces) = (0u64, 0u64, 0u64);
+    let mut started = None;
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    loop {
+        match pipeline.recv(Duration::from_secs(5))? {
+            Next::Frame(out) => {
+                seen += 1;
+                if seen == WARMUP_FRAMES {
+                    started = Some(Instant::now());
+                } else if seen > WARMUP_FRAMES {
+                    let t = &out.analysis.times;
+                    detect.push(ms(t.detect));
+                    mesh.push(ms(t.mesh));
+                    segment.push(ms(t.segment));
+                    skin.push(ms(t.skin));
+                    total.push(ms(t.total));
+                    model.push(ms(t.model));
+                    latency.push(ms(out.analysed_at - out.frame.captured_at));
+                    detector_runs += u64::from(t.detected);
+                    faces += out.analysis.faces.len() as u64;
+                }
+                pipeline.recycle(out);
+            }
+            Next::Waiting => anyhow::bail!("bench: no frame for 5 s from {}", info.name),
+            Next::Ended => break,
+        }
+    }
+    let wall = started.map(|s| s.elapsed().as_secs_f64()).unwrap_or(0.0);
+    let dropped = pipeline.ring_stats().dropped;
+    let provider = pipeline.provider().to_string();
+    pipeline.shutdown()?;
+    let measured = total.len() as u64;
+    if measured == 0 {
+        anyhow::bail!("bench: {} delivered no frames after warm-up", info.name);
+    }
+    let (mean_total, mean_model) = (total.iter().sum::<f64>() / measured as f64, model.iter().sum::<f64>() / measured as f64);
+    Ok(BenchReport {
+        source: info.name,
+        frames: measured,
+        size: [info.width, info.height],
+        fps: measured as f64 / wall.max(1e-9),
+        latency_ms: Percentiles::of(&mut latency),
+        stages_ms: StageReport {
+            detect: Percentiles::of(&mut detect),
+            mesh: Percentiles::of(&mut mesh),
+            segment: Percentiles::of(&mut segment),
+            skin: Percentiles::of(&mut skin),
+            perception: Percentiles::of(&mut total),
+        },
+        model_ms: Percentiles::of(&mut model),
+        perception_over_model: mean_total / mean_model.max(1e-9),
+        detector_runs,
+        faces_mean: faces as f64 / measured as f64,
+        dropped,
+        provider,
+        peak_rss_mb: peak_rss_mb(),
+    })
+}
+
+/// Peak resident memory of this process (Linux; 0 elsewhere).
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn print_table(r: &BenchReport) {
+    let row = |name: &str, p: &Percentiles| println!("  {name:<12} p50 {:7.2} ms  p95 {:7.2} ms  mean {:7.2} ms", p.p50, p.p95, p.mean);
+    println!("bench: {} {}x{}, {} frames, provider {}", r.source, r.size[0], r.size[1], r.frames, r.provider);
+    println!("  fps {:.1}, dropped {}, faces/frame {:.2}, detector ran on {} frames", r.fps, r.dropped, r.faces_mean, r.detector_runs);
+    row("latency", &r.latency_ms);
+    row("detect", &r.stages_ms.detect);
+    row("mesh", &r.stages_ms.mesh);
+    row("segment", &r.stages_ms.segment);
+    row("skin", &r.stages_ms.skin);
+    row("perception", &r.stages_ms.perception);
+    row("models", &r.model_ms);
+    println!("  perception / models = {:.2}, peak RSS {:.0} MB", r.perception_over_model, r.peak_rss_mb);
+}

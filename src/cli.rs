@@ -1,0 +1,127 @@
+//! The command line (a contract: scripts and tests call it; see README "Command line").
+//!
+//! In: `std::env::args`. Out: one command run on the main thread; errors come back as one line
+//! naming the file or device and the problem (main prints it and exits non-zero).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::perception::runtime::ExecutionChoice;
+use crate::source::SourceSpec;
+
+#[derive(Debug, Parser)]
+#[command(name = "webtoonme", version, about = "People in front of a camera become webtoon characters, live.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of `live` when no command is given.
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the live pipeline (default). With no camera, `--source demo` is used.
+    Live(LiveArgs),
+    /// Find faces in an image: boxes, scores, landmarks, person-mask coverage.
+    Detect(DetectArgs),
+    /// Process a photo. `--overlay` draws what perception sees (boxes, mesh, person and skin masks).
+    Photo(PhotoArgs),
+    /// Measure the pipeline: fps, latency, per-stage and model time, drops, memory.
+    Bench(BenchArgs),
+    /// Cameras and execution providers on this machine, and which provider a session really uses.
+    Devices(DevicesArgs),
+    /// Install what the app needs: system packages, ONNX Runtime, the perception models.
+    Setup(SetupArgs),
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct LiveArgs {
+    /// camera[:N] | video:PATH | image:PATH | demo. Default: camera 0 if present, else demo.
+    #[arg(long)]
+    pub source: Option<SourceSpec>,
+    /// Stop after this many processed frames.
+    #[arg(long)]
+    pub exit_after_frames: Option<u64>,
+    /// Execution provider: auto tries TensorRT, then CUDA, then CPU.
+    #[arg(long, value_enum, default_value_t = ExecutionChoice::Auto)]
+    pub ep: ExecutionChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    pub input: PathBuf,
+    /// Print JSON (the stable format documented in the README).
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, value_enum, default_value_t = ExecutionChoice::Auto)]
+    pub ep: ExecutionChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct PhotoArgs {
+    pub input: PathBuf,
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Draw boxes, mesh, person mask and skin mask over the photo.
+    #[arg(long)]
+    pub overlay: bool,
+    #[arg(long, value_enum, default_value_t = ExecutionChoice::Auto)]
+    pub ep: ExecutionChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// demo | video:PATH | image:PATH (an image repeats one frame).
+    #[arg(long, default_value = "demo")]
+    pub source: SourceSpec,
+    #[arg(long, default_value_t = 300)]
+    pub frames: u64,
+    /// Frame size for the demo source, WxH.
+    #[arg(long, value_parser = parse_size)]
+    pub size: Option<(u32, u32)>,
+    /// Print JSON (stable, documented in the README).
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, value_enum, default_value_t = ExecutionChoice::Auto)]
+    pub ep: ExecutionChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct DevicesArgs {
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, value_enum, default_value_t = ExecutionChoice::Auto)]
+    pub ep: ExecutionChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Rebuild the models even if they are present.
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s.split_once(['x', 'X']).ok_or("expected WxH, e.g. 1280x720")?;
+    let w: u32 = w.parse().map_err(|_| format!("bad width '{w}'"))?;
+    let h: u32 = h.parse().map_err(|_| format!("bad height '{h}'"))?;
+    if !(16..=7680).contains(&w) || !(16..=4320).contains(&h) {
+        return Err(format!("size {w}x{h} outside 16x16..7680x4320"));
+    }
+    Ok((w, h))
+}
+
+/// Run the parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => crate::live::run(&cli.live),
+        Some(Command::Live(a)) => crate::live::run(&a),
+        Some(Command::Detect(a)) => crate::detect::run(&a),
+        Some(Command::Photo(a)) => crate::detect::photo(&a),
+        Some(Command::Bench(a)) => crate::bench::run(&a),
+        Some(Command::Devices(a)) => crate::devices::run(&a),
+        Some(Command::Setup(a)) => crate::setup::run(&a),
+    }
+}

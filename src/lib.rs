@@ -1,0 +1,20 @@
+//! webtoonme: people in front of a camera become webtoon characters, live.
+//!
+//! The frame's journey: [`source`] (capture thread) -> [`ring`] -> [`perception`] + [`track`]
+//! (perception worker) -> sinks ([`pipeline`] for live, bench, CLI). See ARCHITECTURE.md.
+
+pub mod bench;
+pub mod cli;
+pub mod detect;
+pub mod devices;
+pub mod frame;
+pub mod live;
+pub mod one_euro;
+pub mod overlay;
+pub mod paths;
+pub mod perception;
+pub mod pipeline;
+pub mod ring;
+pub mod setup;
+pub mod source;
+pub mod track;

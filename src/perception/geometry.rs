@@ -1,0 +1,212 @@
+//! 2-D geometry shared by every stage: `Affine2` transforms between named coordinate spaces,
+//! rotated square regions of interest, and the bilinear warp that fills model input tensors.
+//!
+//! Coordinates are continuous pixel coordinates with the origin at the top-left CORNER of the
+//! top-left pixel (pixel (i, j) covers [i, i+1) x [j, j+1)), in every space. Pure functions; any
+//! thread.
+
+/// A 2-D affine map `p' = [a b; d e] p + [c; f]`. Name values after what they map:
+/// `frame_from_crop` takes crop coordinates to frame coordinates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Affine2 {
+    pub a: f32,
+    pub b: f32,
+    pub c: f32,
+    pub d: f32,
+    pub e: f32,
+    pub f: f32,
+}
+
+impl Affine2 {
+    pub const IDENTITY: Self = Self { a: 1.0, b: 0.0, c: 0.0, d: 0.0, e: 1.0, f: 0.0 };
+
+    #[inline]
+    pub fn apply(&self, p: [f32; 2]) -> [f32; 2] {
+        [self.a * p[0] + self.b * p[1] + self.c, self.d * p[0] + self.e * p[1] + self.f]
+    }
+
+    /// Scale `s` then translate.
+    pub fn scale_translate(sx: f32, sy: f32, tx: f32, ty: f32) -> Self {
+        Self { a: sx, b: 0.0, c: tx, d: 0.0, e: sy, f: ty }
+    }
+
+    pub fn inverse(&self) -> Self {
+        let det = self.a * self.e - self.b * self.d;
+        let inv = if det.abs() > f32::EPSILON { 1.0 / det } else { 0.0 };
+        let (a, b, d, e) = (self.e * inv, -self.b * inv, -self.d * inv, self.a * inv);
+        Self { a, b, c: -(a * self.c + b * self.f), d, e, f: -(d * self.c + e * self.f) }
+    }
+
+    /// `self ∘ other`: apply `other` first.
+    pub fn then_after(&self, other: &Self) -> Self {
+        Self {
+            a: self.a * other.a + self.b * other.d,
+            b: self.a * other.b + self.b * other.e,
+            c: self.a * other.c + self.b * other.f + self.c,
+            d: self.d * other.a + self.e * other.d,
+            e: self.d * other.b + self.e * other.e,
+            f: self.d * other.c + self.e * other.f + self.f,
+        }
+    }
+}
+
+/// A rotated square in frame pixels: what the face mesh looks at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RotatedSquare {
+    pub center: [f32; 2],
+    pub side: f32,
+    /// Radians; positive turns the crop clockwise on screen (y points down).
+    pub angle: f32,
+}
+
+impl RotatedSquare {
+    /// The map from a `size` x `size` crop of this square to frame coordinates.
+    pub fn frame_from_crop(&self, size: f32) -> Affine2 {
+        let (s, c) = self.angle.sin_cos();
+        let k = self.side / size;
+        let (a, b, d, e) = (c * k, -s * k, s * k, c * k);
+        let h = size * 0.5;
+        Affine2 { a, b, c: self.center[0] - a * h - b * h, d, e, f: self.center[1] - d * h - e * h }
+    }
+
+    /// Axis-aligned bounds in frame pixels (x0, y0, x1, y1).
+    pub fn bounds(&self) -> [f32; 4] {
+        let (s, c) = self.angle.sin_cos();
+        let r = self.side * 0.5 * (c.abs() + s.abs());
+        [self.center[0] - r, self.center[1] - r, self.center[0] + r, self.center[1] + r]
+    }
+}
+
+/// Normalization applied to 0-255 samples when filling a tensor: `v * scale + offset`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Normalize {
+    pub scale: f32,
+    pub offset: f32,
+}
+
+impl Normalize {
+    /// [0, 255] -> [-1, 1]
+    pub const SIGNED: Self = Self { scale: 1.0 / 127.5, offset: -1.0 };
+    /// [0, 255] -> [0, 1]
+    pub const UNIT: Self = Self { scale: 1.0 / 255.0, offset: 0.0 };
+}
+
+/// Fill an NHWC RGB f32 tensor of `out_w` x `out_h` by sampling `rgb` (w x h, RGB8) at
+/// `src_from_dst` applied to each output pixel centre, bilinear, no anti-aliasing (as MediaPipe's
+/// ImageToTensor does). Samples outside the source are black (0) before normalization.
+#[allow(clippy::too_many_arguments)]
+pub fn warp_to_tensor(
+    rgb: &[u8],
+    w: u32,
+    h: u32,
+    src_from_dst: &Affine2,
+    out_w: usize,
+    out_h: usize,
+    norm: Normalize,
+    out: &mut [f32],
+) {
+    assert_eq!(out.len(), out_w * out_h * 3, "tensor size");
+    let (w, h) = (w as i32, h as i32);
+    let stride = w as usize * 3;
+    let m = src_from_dst;
+    for v in 0..out_h {
+        let vy = v as f32 + 0.5;
+        // source position of the first pixel centre of this row, minus half a pixel (sample grid)
+        let mut sx = m.a * 0.5 + m.b * vy + m.c - 0.5;
+        let mut sy = m.d * 0.5 + m.e * vy + m.f - 0.5;
+        let row = &mut out[v * out_w * 3..(v + 1) * out_w * 3];
+        for px in row.chunks_exact_mut(3) {
+            let x0f = sx.floor();
+            let y0f = sy.floor();
+            let (fx, fy) = (sx - x0f, sy - y0f);
+            let (x0, y0) = (x0f as i32, y0f as i32);
+            let mut acc = [0.0f32; 3];
+            if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
+                let i = y0 as usize * stride + x0 as usize * 3;
+                let (p00, p01) = (&rgb[i..i + 3], &rgb[i + 3..i + 6]);
+                let (p10, p11) = (&rgb[i + stride..i + stride + 3], &rgb[i + stride + 3..i + stride + 6]);
+                for k in 0..3 {
+                    let top = p00[k] as f32 + (p01[k] as f32 - p00[k] as f32) * fx;
+                    let bot = p10[k] as f32 + (p11[k] as f32 - p10[k] as f32) * fx;
+                    acc[k] = top + (bot - top) * fy;
+                }
+            } else if x0 >= -1 && y0 >= -1 && x0 < w && y0 < h {
+                // border: treat outside samples as black
+                let wts = [((1.0 - fx) * (1.0 - fy), 0, 0), (fx * (1.0 - fy), 1, 0), ((1.0 - fx) * fy, 0, 1), (fx * fy, 1, 1)];
+                for (wt, dx, dy) in wts {
+                    let (x, y) = (x0 + dx, y0 + dy);
+                    if x >= 0 && y >= 0 && x < w && y < h {
+                        let i = y as usize * stride + x as usize * 3;
+                        for k in 0..3 {
+                            acc[k] += wt * rgb[i + k] as f32;
+                        }
+                    }
+                }
+            }
+            px[0] = acc[0] * norm.scale + norm.offset;
+            px[1] = acc[1] * norm.scale + norm.offset;
+            px[2] = acc[2] * norm.scale + norm.offset;
+            sx += m.a;
+            sy += m.d;
+        }
+    }
+}
+
+/// Letterbox a `w` x `h` frame into a `size` x `size` square (aspect kept, centred, zero padding):
+/// returns `frame_from_tensor`.
+pub fn letterbox(w: u32, h: u32, size: u32) -> Affine2 {
+    let s = w.max(h) as f32 / size as f32;
+    let (pad_x, pad_y) = ((size as f32 - w as f32 / s) * 0.5, (size as f32 - h as f32 / s) * 0.5);
+    Affine2::scale_translate(s, s, -pad_x * s, -pad_y * s)
+}
+
+/// Bilinear sample of a single-channel f32 image at continuous coordinates (clamped at edges).
+#[inline]
+pub fn sample_f32(img: &[f32], w: usize, h: usize, x: f32, y: f32) -> f32 {
+    let x = (x - 0.5).clamp(0.0, (w - 1) as f32);
+    let y = (y - 0.5).clamp(0.0, (h - 1) as f32);
+    let (x0, y0) = (x as usize, y as usize);
+    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let top = img[y0 * w + x0] + (img[y0 * w + x1] - img[y0 * w + x0]) * fx;
+    let bot = img[y1 * w + x0] + (img[y1 * w + x1] - img[y1 * w + x0]) * fx;
+    top + (bot - top) * fy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inverse_round_trips() {
+        let sq = RotatedSquare { center: [300.0, 200.0], side: 150.0, angle: 0.3 };
+        let m = sq.frame_from_crop(192.0);
+        let p = m.apply([10.0, 150.0]);
+        let q = m.inverse().apply(p);
+        assert!((q[0] - 10.0).abs() < 1e-3 && (q[1] - 150.0).abs() < 1e-3);
+        // crop centre maps to the square's centre
+        let c = m.apply([96.0, 96.0]);
+        assert!((c[0] - 300.0).abs() < 1e-3 && (c[1] - 200.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn identity_warp_copies_pixels() {
+        let (w, h) = (8u32, 6u32);
+        let rgb: Vec<u8> = (0..w * h * 3).map(|i| (i * 5 % 256) as u8).collect();
+        let mut out = vec![0.0; (w * h * 3) as usize];
+        warp_to_tensor(&rgb, w, h, &Affine2::IDENTITY, w as usize, h as usize, Normalize { scale: 1.0, offset: 0.0 }, &mut out);
+        for (a, b) in rgb.iter().zip(&out) {
+            assert!((*a as f32 - b).abs() < 1e-3);
+        }
+    }
+
+    #[test]
+    fn letterbox_centres_wide_frames() {
+        let m = letterbox(1280, 720, 192);
+        // tensor centre maps to frame centre; tensor top edge of the picture maps to y = 0
+        let c = m.apply([96.0, 96.0]);
+        assert!((c[0] - 640.0).abs() < 1e-3 && (c[1] - 360.0).abs() < 1e-3);
+        let top = m.inverse().apply([0.0, 0.0]);
+        assert!((top[1] - (192.0 - 108.0) / 2.0).abs() < 1e-3);
+    }
+}
