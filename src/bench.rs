@@ -105,11 +105,23 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
     let (spec, size) = (args.source.clone(), args.size);
     let mut config = PerceptionConfig::default();
     config.session.provider = args.ep;
-    let pipeline = Pipeline::start(move || open_source(&spec, size), CaptureMode::Lockstep, Some(args.frames + WARMUP_FRAMES), config)?;
+    let pipeline = Pipeline::start(
+        move || open_source(&spec, size),
+        CaptureMode::Lockstep,
+        Some(args.frames + WARMUP_FRAMES),
+        config,
+    )?;
     let info = pipeline.source().clone();
     let n = args.frames as usize;
-    let (mut detect, mut mesh, mut segment, mut skin, mut total, mut model, mut latency) =
-        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut detect, mut mesh, mut segment, mut skin, mut total, mut model, mut latency) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
     let (mut seen, mut detector_runs, mut faces) = (0u64, 0u64, 0u64);
     let mut started = None;
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
@@ -145,7 +157,8 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
     if measured == 0 {
         anyhow::bail!("bench: {} delivered no frames after warm-up", info.name);
     }
-    let (mean_total, mean_model) = (total.iter().sum::<f64>() / measured as f64, model.iter().sum::<f64>() / measured as f64);
+    let (mean_total, mean_model) =
+        (total.iter().sum::<f64>() / measured as f64, model.iter().sum::<f64>() / measured as f64);
     Ok(BenchReport {
         source: info.name,
         frames: measured,
@@ -173,15 +186,22 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
 pub fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
 }
 
 fn print_table(r: &BenchReport) {
-    let row = |name: &str, p: &Percentiles| println!("  {name:<12} p50 {:7.2} ms  p95 {:7.2} ms  mean {:7.2} ms", p.p50, p.p95, p.mean);
+    let row = |name: &str, p: &Percentiles| {
+        println!("  {name:<12} p50 {:7.2} ms  p95 {:7.2} ms  mean {:7.2} ms", p.p50, p.p95, p.mean)
+    };
     println!("bench: {} {}x{}, {} frames, provider {}", r.source, r.size[0], r.size[1], r.frames, r.provider);
-    println!("  fps {:.1}, dropped {}, faces/frame {:.2}, detector ran on {} frames", r.fps, r.dropped, r.faces_mean, r.detector_runs);
+    println!(
+        "  fps {:.1}, dropped {}, faces/frame {:.2}, detector ran on {} frames",
+        r.fps, r.dropped, r.faces_mean, r.detector_runs
+    );
     row("latency", &r.latency_ms);
     row("detect", &r.stages_ms.detect);
     row("mesh", &r.stages_ms.mesh);

@@ -92,10 +92,25 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<()> {
     if args.json {
         println!("{}", serde_json::to_string(&rep)?);
     } else {
-        println!("{}: {}x{}, {} face(s), person coverage {:.1}%", rep.file, rep.width, rep.height, rep.faces.len(), rep.person_coverage * 100.0);
+        println!(
+            "{}: {}x{}, {} face(s), person coverage {:.1}%",
+            rep.file,
+            rep.width,
+            rep.height,
+            rep.faces.len(),
+            rep.person_coverage * 100.0
+        );
         for (i, f) in rep.faces.iter().enumerate() {
             let b = f.box_px;
-            println!("  face {}: score {:.3}, box ({:.0}, {:.0})-({:.0}, {:.0})", i + 1, f.score, b[0], b[1], b[2], b[3]);
+            println!(
+                "  face {}: score {:.3}, box ({:.0}, {:.0})-({:.0}, {:.0})",
+                i + 1,
+                f.score,
+                b[0],
+                b[1],
+                b[2],
+                b[3]
+            );
         }
     }
     Ok(())
@@ -103,7 +118,9 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<()> {
 
 pub fn photo(args: &PhotoArgs) -> anyhow::Result<()> {
     if !args.overlay {
-        anyhow::bail!("photo: stylized output needs a character pack, which this build does not have yet; use --overlay for the perception picture");
+        anyhow::bail!(
+            "photo: stylized output needs a character pack, which this build does not have yet; use --overlay for the perception picture"
+        );
     }
     let mut perception = load(args.ep)?;
     let (frame, analysis) = analyse_file(&args.input, &mut perception)?;

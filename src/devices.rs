@@ -42,7 +42,11 @@ pub fn run(args: &DevicesArgs) -> anyhow::Result<()> {
         Ok(env) => {
             rt.loaded = true;
             rt.compiled_providers = runtime::compiled_providers();
-            let opts = SessionOptions { provider: args.ep, trt_cache: Some(paths::trt_cache_dir()), ..SessionOptions::default() };
+            let opts = SessionOptions {
+                provider: args.ep,
+                trt_cache: Some(paths::trt_cache_dir()),
+                ..SessionOptions::default()
+            };
             let model = paths::models_dir().join(paths::FACE_DETECTOR_FILE);
             match ModelSession::load(&env, "face_detector", &model, &opts) {
                 Ok(s) => rt.active_provider = Some(s.provider.to_string()),

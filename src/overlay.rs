@@ -58,8 +58,8 @@ pub fn draw(img: &mut RgbImage, analysis: &FrameAnalysis) {
 }
 
 fn blend(px: &mut image::Rgb<u8>, c: [u8; 3], a: f32) {
-    for k in 0..3 {
-        px.0[k] = (px.0[k] as f32 + (c[k] as f32 - px.0[k] as f32) * a).round() as u8;
+    for (v, c) in px.0.iter_mut().zip(c) {
+        *v = (*v as f32 + (c as f32 - *v as f32) * a).round() as u8;
     }
 }
 

@@ -41,7 +41,6 @@ pub enum PipelineError {
     Runtime(#[from] RuntimeError),
     #[error("cannot start thread: {0}")]
     Thread(#[from] std::io::Error),
-
 }
 
 pub struct Pipeline {
@@ -63,7 +62,12 @@ impl std::fmt::Debug for Pipeline {
 
 impl Pipeline {
     /// Load the models, then start capture and perception. Model and source errors surface here.
-    pub fn start<F>(open: F, mode: CaptureMode, max_frames: Option<u64>, config: PerceptionConfig) -> Result<Self, PipelineError>
+    pub fn start<F>(
+        open: F,
+        mode: CaptureMode,
+        max_frames: Option<u64>,
+        config: PerceptionConfig,
+    ) -> Result<Self, PipelineError>
     where
         F: FnOnce() -> Result<Box<dyn FrameSource>, SourceError> + Send + 'static,
     {
@@ -72,7 +76,12 @@ impl Pipeline {
     }
 
     /// Start with an already loaded [`Perception`].
-    pub fn start_with<F>(open: F, mode: CaptureMode, max_frames: Option<u64>, mut perception: Perception) -> Result<Self, PipelineError>
+    pub fn start_with<F>(
+        open: F,
+        mode: CaptureMode,
+        max_frames: Option<u64>,
+        mut perception: Perception,
+    ) -> Result<Self, PipelineError>
     where
         F: FnOnce() -> Result<Box<dyn FrameSource>, SourceError> + Send + 'static,
     {
@@ -186,6 +195,8 @@ impl Drop for Pipeline {
 }
 
 /// What [`Pipeline::recv`] found.
+// Moved once per frame; boxing the big variant would allocate per frame instead.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Next {
     Frame(PipelineOutput),

@@ -183,7 +183,10 @@ impl Tracker {
                 if self.tracks.len() >= self.config.max_faces {
                     break;
                 }
-                let known = self.tracks.iter().any(|tr| iou(&tr.raw.bounds(), &det.box_px) > 0.2 || contains(&tr.raw.bounds(), det.center()));
+                let known = self
+                    .tracks
+                    .iter()
+                    .any(|tr| iou(&tr.raw.bounds(), &det.box_px) > 0.2 || contains(&tr.raw.bounds(), det.center()));
                 if known {
                     continue;
                 }
@@ -254,8 +257,8 @@ impl Tracker {
                     p[0] = f[0].filter(p[0], t, scale, &params);
                     p[1] = f[1].filter(p[1], t, scale, &params);
                 }
-                for k in 0..4 {
-                    tr.box_px[k] = tr.box_filters[k].filter(raw_box[k], t, scale, &params);
+                for ((out, raw), f) in tr.box_px.iter_mut().zip(raw_box).zip(tr.box_filters.iter_mut()) {
+                    *out = f.filter(raw, t, scale, &params);
                 }
             } else {
                 tr.box_px = raw_box;

@@ -135,7 +135,9 @@ fn bench_json_reports_the_documented_fields() {
         assert!(v[key].as_f64().unwrap() > 0.0, "{key} = {}", v[key]);
     }
     for key in ["latency_ms", "model_ms"] {
-        assert!(v[key]["p50"].as_f64().unwrap() > 0.0 && v[key]["p95"].as_f64().unwrap() >= v[key]["p50"].as_f64().unwrap());
+        assert!(
+            v[key]["p50"].as_f64().unwrap() > 0.0 && v[key]["p95"].as_f64().unwrap() >= v[key]["p50"].as_f64().unwrap()
+        );
     }
     for stage in ["detect", "mesh", "segment", "skin", "perception"] {
         assert!(v["stages_ms"][stage]["p95"].is_number(), "stage {stage}");
@@ -154,5 +156,6 @@ fn tempdir() -> std::path::PathBuf {
 fn rand_suffix() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::Relaxed) * 1_000_003 + std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as u64
+    N.fetch_add(1, Ordering::Relaxed) * 1_000_003
+        + std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as u64
 }

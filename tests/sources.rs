@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use webtoonme::frame::Frame;
-use webtoonme::source::camera::{CameraRequest, CameraSource, list_cameras};
+use webtoonme::source::camera::{CameraMode, CameraRequest, CameraSource, list_cameras};
 use webtoonme::source::pixel::{self, CameraFormat};
 use webtoonme::source::video::{VideoDecoder, VideoOptions, VideoSource};
 use webtoonme::source::{FrameSource, SourceError, SourceSpec};
@@ -175,6 +175,69 @@ fn short_yuyv_buffer_is_an_error() {
 
 // ---------------------------------------------------------------------------------------------
 // Camera
+
+fn mode(format: CameraFormat) -> CameraMode {
+    CameraMode { format, width: 320, height: 240, fps: 30 }
+}
+
+#[test]
+fn recorded_camera_streams_through_the_camera_thread() {
+    // The camera path end to end without a device: the camera thread, decode, hand-over, pts.
+    let yuyv = std::fs::read(data("astronaut_320x240.yuyv")).unwrap();
+    let jpeg = std::fs::read(data("astronaut_320x240.mjpeg")).unwrap();
+    let expected = photo_crop(96, 16, 320, 240);
+    for (format, raw, min_psnr) in
+        [(CameraFormat::Yuyv, &yuyv, YUYV_MIN_PSNR), (CameraFormat::Mjpeg, &jpeg, MJPEG_MIN_PSNR)]
+    {
+        let buffers = vec![raw.clone(); 8];
+        let mut cam = CameraSource::replay("recorded", mode(format), buffers, Duration::from_millis(2)).unwrap();
+        assert_eq!((cam.info().width, cam.info().height, cam.info().live), (320, 240, true));
+        assert_eq!(cam.pacing(), None, "a camera paces itself");
+        let mut frame = Frame::empty();
+        let mut buffers_seen = std::collections::HashSet::new();
+        let mut last_pts = Duration::ZERO;
+        for n in 0..8 {
+            assert!(cam.next_frame(&mut frame).unwrap(), "{format} frame {n}");
+            let (psnr, _) = psnr_mae(&frame.rgb, &expected);
+            assert!(psnr > min_psnr, "{format} frame {n}: {psnr:.1} dB");
+            assert!(n == 0 || frame.pts > last_pts, "{format}: pts must increase");
+            last_pts = frame.pts;
+            buffers_seen.insert(frame.rgb.as_ptr());
+        }
+        assert!(!cam.next_frame(&mut frame).unwrap(), "a replay ends");
+        // Buffers circulate between the caller and the camera thread instead of being allocated.
+        assert!(buffers_seen.len() <= 4, "{format}: {} different buffers for 8 frames", buffers_seen.len());
+    }
+}
+
+#[test]
+fn camera_skips_a_torn_frame_and_gives_up_on_a_broken_stream() {
+    let jpeg = std::fs::read(data("astronaut_320x240.mjpeg")).unwrap();
+    let torn = jpeg[..jpeg.len() / 2].to_vec();
+    let buffers = vec![jpeg.clone(), torn.clone(), jpeg.clone()];
+    let mut cam = CameraSource::replay("torn", mode(CameraFormat::Mjpeg), buffers, Duration::ZERO).unwrap();
+    let mut frame = Frame::empty();
+    assert!(cam.next_frame(&mut frame).unwrap());
+    assert!(cam.next_frame(&mut frame).unwrap(), "the torn frame is skipped, the next one arrives");
+    assert!(!cam.next_frame(&mut frame).unwrap());
+
+    let buffers = vec![torn; 40];
+    let mut cam = CameraSource::replay("broken", mode(CameraFormat::Mjpeg), buffers, Duration::ZERO).unwrap();
+    let err = cam.next_frame(&mut frame).unwrap_err();
+    assert!(matches!(err, SourceError::Camera { .. }) && err.to_string().contains("undecodable"), "{err}");
+}
+
+#[test]
+fn dropping_a_camera_does_not_wait_for_it() {
+    let yuyv = std::fs::read(data("astronaut_320x240.yuyv")).unwrap();
+    let mut cam =
+        CameraSource::replay("slow", mode(CameraFormat::Yuyv), vec![yuyv; 3], Duration::from_millis(300)).unwrap();
+    let mut frame = Frame::empty();
+    assert!(cam.next_frame(&mut frame).unwrap());
+    let started = std::time::Instant::now();
+    drop(cam);
+    assert!(started.elapsed() < Duration::from_millis(100));
+}
 
 #[test]
 fn missing_camera_names_its_index() {

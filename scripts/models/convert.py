@@ -133,12 +133,14 @@ def build_one(m, downloads, work, out_dir):
     wanted = conv.get("fixes", [])
     if "tfjs_fused_targs" in wanted:
         steps.append(fixes.tfjs_fused_targs(src))
+    if "tflite_densify" in wanted:
+        steps.append(fixes.tflite_densify(src))
     raw = os.path.join(work, m["id"] + ".raw.onnx")
     tf2onnx(fmt, src, raw, conv["opset"], os.path.join(work, m["id"] + ".tf2onnx.log"))
     model = onnx.load(raw)
     if "conv2d_transpose_bias" in wanted:
         steps.append(fixes.conv2d_transpose_bias(model, src))
-    unknown = set(wanted) - {"tfjs_fused_targs", "conv2d_transpose_bias"}
+    unknown = set(wanted) - {"tfjs_fused_targs", "tflite_densify", "conv2d_transpose_bias"}
     if unknown:
         raise BuildError(f"unknown fixes {sorted(unknown)}")
     if conv.get("rename"):

@@ -107,6 +107,75 @@ def conv2d_transpose_bias(model, tflite_path):
     return f"replaced {patched} Convolution2DTransposeBias ops with ConvTranspose"
 
 
+def tflite_densify(tflite_path):
+    """Bake the weights of TFLite DENSIFY ops into constant tensors, in place.
+
+    MediaPipe's full-range face detector ships only as a sparse model: 46 weight tensors are stored
+    compressed (TFLite sparsity metadata) and expanded at run time by DENSIFY ops, which tf2onnx
+    cannot convert. Rather than re-implementing TFLite's sparse format, the TFLite runtime itself
+    expands them (the same kernel MediaPipe runs); each DENSIFY output tensor then gets the dense
+    data as its constant buffer and the op is dropped, so its consumers are unchanged. The result
+    must compute exactly what the sparse file computes, which is checked before it replaces it.
+    """
+    import warnings
+
+    import tensorflow as tf
+    from tensorflow.lite.python import schema_py_generated as schema
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated.*")
+    # The reference kernels, not XNNPACK: the delegate would take over the DENSIFY ops and their
+    # outputs could not be read back.
+    reference = tf.lite.experimental.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+
+    def interpreter(path, **kw):
+        it = tf.lite.Interpreter(model_path=path, experimental_op_resolver_type=reference, **kw)
+        it.allocate_tensors()
+        return it
+
+    sparse = interpreter(tflite_path, experimental_preserve_all_tensors=True)
+    sparse.invoke()  # DENSIFY runs on the first invoke; its inputs are constants, the image is irrelevant
+
+    model = flatbuffer_utils.read_model(tflite_path)
+    if len(model.subgraphs) != 1:
+        raise RuntimeError(f"expected one subgraph, found {len(model.subgraphs)}")
+    g = model.subgraphs[0]
+    kept, baked = [], 0
+    for op in g.operators:
+        code = model.operatorCodes[op.opcodeIndex]
+        if max(code.builtinCode, code.deprecatedBuiltinCode) != schema.BuiltinOperator.DENSIFY:
+            kept.append(op)
+            continue
+        src, dst = g.tensors[op.inputs[0]], g.tensors[op.outputs[0]]
+        dense = sparse.get_tensor(op.outputs[0])
+        if list(dense.shape) != list(dst.shape):
+            raise RuntimeError(f"DENSIFY output {dst.name} has shape {list(dense.shape)}, declared {list(dst.shape)}")
+        buf = schema.BufferT()
+        buf.data = np.frombuffer(dense.tobytes(), np.uint8)
+        model.buffers.append(buf)
+        dst.buffer = len(model.buffers) - 1
+        # The compressed tensor is now unused: empty it so the file does not carry both copies.
+        model.buffers[src.buffer].data = None
+        src.buffer, src.sparsity = 0, None
+        baked += 1
+    if baked == 0:
+        raise RuntimeError("no DENSIFY op found; the fix is not needed or the model changed")
+    g.operators = kept
+
+    dense_path = tflite_path + ".dense"
+    flatbuffer_utils.write_model(model, dense_path)
+    x = np.random.default_rng(0).uniform(-1, 1, sparse.get_input_details()[0]["shape"]).astype(np.float32)
+    runs = []
+    for it in (interpreter(tflite_path), interpreter(dense_path)):
+        it.set_tensor(it.get_input_details()[0]["index"], x)
+        it.invoke()
+        runs.append([it.get_tensor(d["index"]) for d in it.get_output_details()])
+    if not all(np.array_equal(a, b) for a, b in zip(*runs)):
+        raise RuntimeError("the densified model does not reproduce the sparse model's outputs")
+    os.replace(dense_path, tflite_path)
+    return f"densified {baked} sparse weight tensors (outputs identical to the sparse model)"
+
+
 def rename_io(model, mapping):
     """Rename graph outputs (by appending Identity nodes) and inputs (by rewriting consumers)."""
     g = model.graph

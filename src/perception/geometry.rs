@@ -132,7 +132,12 @@ pub fn warp_to_tensor(
                 }
             } else if x0 >= -1 && y0 >= -1 && x0 < w && y0 < h {
                 // border: treat outside samples as black
-                let wts = [((1.0 - fx) * (1.0 - fy), 0, 0), (fx * (1.0 - fy), 1, 0), ((1.0 - fx) * fy, 0, 1), (fx * fy, 1, 1)];
+                let wts = [
+                    ((1.0 - fx) * (1.0 - fy), 0, 0),
+                    (fx * (1.0 - fy), 1, 0),
+                    ((1.0 - fx) * fy, 0, 1),
+                    (fx * fy, 1, 1),
+                ];
                 for (wt, dx, dy) in wts {
                     let (x, y) = (x0 + dx, y0 + dy);
                     if x >= 0 && y >= 0 && x < w && y < h {
@@ -194,7 +199,16 @@ mod tests {
         let (w, h) = (8u32, 6u32);
         let rgb: Vec<u8> = (0..w * h * 3).map(|i| (i * 5 % 256) as u8).collect();
         let mut out = vec![0.0; (w * h * 3) as usize];
-        warp_to_tensor(&rgb, w, h, &Affine2::IDENTITY, w as usize, h as usize, Normalize { scale: 1.0, offset: 0.0 }, &mut out);
+        warp_to_tensor(
+            &rgb,
+            w,
+            h,
+            &Affine2::IDENTITY,
+            w as usize,
+            h as usize,
+            Normalize { scale: 1.0, offset: 0.0 },
+            &mut out,
+        );
         for (a, b) in rgb.iter().zip(&out) {
             assert!((*a as f32 - b).abs() < 1e-3);
         }

@@ -144,7 +144,14 @@ impl FaceMeshModel {
     }
 
     /// Landmarks of the face inside `roi`, written into `out`.
-    pub fn run(&mut self, rgb: &[u8], w: u32, h: u32, roi: RotatedSquare, out: &mut FaceMesh) -> Result<(), RuntimeError> {
+    pub fn run(
+        &mut self,
+        rgb: &[u8],
+        w: u32,
+        h: u32,
+        roi: RotatedSquare,
+        out: &mut FaceMesh,
+    ) -> Result<(), RuntimeError> {
         let frame_from_crop = roi.frame_from_crop(INPUT_SIZE as f32);
         warp_to_tensor(rgb, w, h, &frame_from_crop, INPUT_SIZE, INPUT_SIZE, Normalize::UNIT, &mut self.input);
         let depth_scale = roi.side / INPUT_SIZE as f32;

@@ -174,7 +174,8 @@ impl ModelSession {
                 last_provider_error = Some((provider, reason));
                 continue;
             }
-            let session = builder.commit_from_memory(&bytes).map_err(|e| model_err(format!("not a usable ONNX model: {e}")))?;
+            let session =
+                builder.commit_from_memory(&bytes).map_err(|e| model_err(format!("not a usable ONNX model: {e}")))?;
             return Ok(Self {
                 session,
                 name,
@@ -197,12 +198,13 @@ impl ModelSession {
         read: impl FnOnce(&ort::session::SessionOutputs<'_>) -> Result<R, String>,
     ) -> Result<R, RuntimeError> {
         let fail = |reason: String| RuntimeError::Inference { model: self.name.to_string(), reason };
-        let tensor = ort::value::TensorRef::from_array_view((input_shape.to_vec(), input)).map_err(|e| fail(e.to_string()))?;
+        let tensor =
+            ort::value::TensorRef::from_array_view((input_shape.to_vec(), input)).map_err(|e| fail(e.to_string()))?;
         let t0 = Instant::now();
-        let outputs = self.session.run(ort::inputs![tensor]).map_err(|e| RuntimeError::Inference {
-            model: self.name.to_string(),
-            reason: e.to_string(),
-        })?;
+        let outputs = self
+            .session
+            .run(ort::inputs![tensor])
+            .map_err(|e| RuntimeError::Inference { model: self.name.to_string(), reason: e.to_string() })?;
         let dt = t0.elapsed();
         let result = read(&outputs).map_err(|reason| RuntimeError::Inference { model: self.name.to_string(), reason });
         drop(outputs);
@@ -234,7 +236,10 @@ impl ModelSession {
     }
 }
 
-fn register(builder: &mut ort::session::builder::SessionBuilder, ep: ort::ep::ExecutionProviderDispatch) -> Result<(), String> {
+fn register(
+    builder: &mut ort::session::builder::SessionBuilder,
+    ep: ort::ep::ExecutionProviderDispatch,
+) -> Result<(), String> {
     ep.register(builder).map_err(|e| e.to_string())
 }
 

@@ -68,7 +68,8 @@ impl PersonSegmenter {
     /// Segment the frame; `mask` keeps the smoothed result between calls.
     pub fn run(&mut self, rgb: &[u8], w: u32, h: u32, mask: &mut PersonMask) -> Result<(), RuntimeError> {
         // plain resize (no letterbox), as MediaPipe feeds this model
-        let frame_from_tensor = Affine2::scale_translate(w as f32 / INPUT_W as f32, h as f32 / INPUT_H as f32, 0.0, 0.0);
+        let frame_from_tensor =
+            Affine2::scale_translate(w as f32 / INPUT_W as f32, h as f32 / INPUT_H as f32, 0.0, 0.0);
         warp_to_tensor(rgb, w, h, &frame_from_tensor, INPUT_W, INPUT_H, Normalize::UNIT, &mut self.input);
         let fresh = !self.has_history || mask.prob.len() != INPUT_W * INPUT_H;
         mask.width = INPUT_W;

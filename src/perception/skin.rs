@@ -8,10 +8,8 @@
 use super::mesh::{FaceMesh, idx};
 use super::segment::Mask;
 
-/// Width of the skin mask; its height follows the frame's aspect ratio.
-pub const SKIN_MASK_WIDTH: usize = 320;
-/// Samples taken across the face's width when measuring its skin.
-const FACE_SAMPLES_ACROSS: f32 = 48.0;
+/// Samples taken across the face's width when measuring its skin (about 1000 skin samples).
+const FACE_SAMPLES_ACROSS: f32 = 40.0;
 
 /// Colour statistics of one face's skin. YCbCr is BT.601 full range, 0-255.
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
@@ -93,10 +91,9 @@ impl SkinAnalyzer {
     }
 
     /// Skin likelihood inside the person mask, for every face's skin statistics (the best match
-    /// wins). `mask` is resized to [`SKIN_MASK_WIDTH`] across.
+    /// wins), on the person mask's grid (the compositor refines it per pixel).
     pub fn skin_mask(&mut self, rgb: &[u8], w: u32, h: u32, person: &Mask, faces: &[SkinStats], mask: &mut Mask) {
-        let mw = SKIN_MASK_WIDTH;
-        let mh = ((h as f32 * mw as f32 / w as f32).round() as usize).max(1);
+        let (mw, mh) = (person.width, person.height);
         mask.width = mw;
         mask.height = mh;
         mask.prob.clear();
@@ -112,7 +109,7 @@ impl SkinAnalyzer {
             let fy = (my as f32 + 0.5) * sy;
             for mx in 0..mw {
                 let fx = (mx as f32 + 0.5) * sx;
-                let p_person = person.at_frame(fx, fy, w, h);
+                let p_person = person.prob[my * mw + mx];
                 if p_person < 0.2 {
                     continue;
                 }

@@ -139,14 +139,15 @@ const OPEN_TIMEOUT: Duration = Duration::from_secs(15);
 /// `Send` (without its `camera-sync-impl` feature), so it is opened, read and dropped there. That
 /// thread takes `frame_raw()`, decodes it with [`pixel::decode`] into a pooled buffer and hands
 /// it over through a one-slot channel; `next_frame` swaps that buffer with the caller's, and the
-/// caller's old buffer goes back to the pool (two or three buffers circulate, no allocation per
-/// frame). Dropping the source never blocks: the thread sees the closed channel or the stop flag
-/// after its current frame and closes the camera.
+/// caller's old buffer goes back to the pool (three buffers circulate, no allocation per frame).
+/// Dropping the source never blocks: the thread sees the closed channel or the stop flag after
+/// its current frame and closes the camera. [`CameraSource::replay`] runs the same thread and
+/// decode path on recorded buffers.
 pub struct CameraSource {
     index: u32,
     mode: CameraMode,
     info: SourceInfo,
-    frames: Receiver<Result<Frame, String>>,
+    events: Receiver<CameraEvent>,
     spare: Sender<Vec<u8>>,
     stop: Arc<AtomicBool>,
 }
@@ -161,6 +162,48 @@ impl std::fmt::Debug for CameraSource {
 struct Opened {
     mode: CameraMode,
     name: String,
+}
+
+/// Camera thread -> `next_frame`.
+enum CameraEvent {
+    Frame(Frame),
+    /// A replay has no more buffers (a real camera never ends).
+    End,
+    Failed(String),
+}
+
+/// The camera thread's ends of the channels.
+struct ThreadSide {
+    index: u32,
+    events: Sender<CameraEvent>,
+    spare: Receiver<Vec<u8>>,
+    stop: Arc<AtomicBool>,
+}
+
+/// Raw buffers as a camera delivers them, one per call.
+trait RawFrames {
+    /// Wait for the next buffer and hand it to `use_it`; `Ok(None)` when there are no more.
+    fn with_next<R>(&mut self, use_it: impl FnOnce(&[u8]) -> R) -> Result<Option<R>, String>;
+}
+
+impl RawFrames for Camera {
+    fn with_next<R>(&mut self, use_it: impl FnOnce(&[u8]) -> R) -> Result<Option<R>, String> {
+        let raw = self.frame_raw().map_err(|e| format!("capture failed (unplugged?): {e}"))?;
+        Ok(Some(use_it(&raw)))
+    }
+}
+
+/// Recorded buffers played at a fixed interval.
+struct Recording {
+    buffers: std::vec::IntoIter<Vec<u8>>,
+    interval: Duration,
+}
+
+impl RawFrames for Recording {
+    fn with_next<R>(&mut self, use_it: impl FnOnce(&[u8]) -> R) -> Result<Option<R>, String> {
+        std::thread::sleep(self.interval);
+        Ok(self.buffers.next().map(|b| use_it(&b)))
+    }
 }
 
 impl CameraSource {
@@ -185,37 +228,79 @@ impl CameraSource {
             }
         }
 
+        let req = req.clone();
         let (opened_tx, opened_rx) = bounded::<Result<Opened, String>>(1);
-        let (frames_tx, frames) = bounded(1);
+        Self::start(index, move |side| {
+            let (mut camera, opened) = match open_camera(index, &req) {
+                Ok(ok) => ok,
+                Err(reason) => {
+                    let _ = opened_tx.send(Err(reason));
+                    return;
+                }
+            };
+            let mode = opened.mode;
+            if opened_tx.send(Ok(opened)).is_ok() {
+                stream(&mut camera, mode, &side);
+            }
+            // `camera` closes here, on its own thread.
+        })
+        .and_then(|mut source| {
+            let opened = match opened_rx.recv_timeout(OPEN_TIMEOUT) {
+                Ok(Ok(opened)) => opened,
+                Ok(Err(reason)) => return Err(fail(reason)),
+                Err(RecvTimeoutError::Timeout) => {
+                    return Err(fail(format!("did not start streaming within {} s", OPEN_TIMEOUT.as_secs())));
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(fail("the camera thread ended while opening".into()));
+                }
+            };
+            log::info!("camera {index}: {}", opened.mode);
+            source.set_mode(opened.mode, opened.name);
+            Ok(source)
+        })
+    }
+
+    /// A recorded camera: `buffers` (raw frames in `mode`'s format and size) played every
+    /// `interval` through the same thread, decode and hand-over path as a real camera, then the
+    /// end of the stream. For tests and for reproducing a user's camera from a dump.
+    pub fn replay(
+        name: &str,
+        mode: CameraMode,
+        buffers: Vec<Vec<u8>>,
+        interval: Duration,
+    ) -> Result<Self, SourceError> {
+        let mut recording = Recording { buffers: buffers.into_iter(), interval };
+        let mut source = Self::start(0, move |side| stream(&mut recording, mode, &side))?;
+        source.set_mode(mode, name.to_string());
+        Ok(source)
+    }
+
+    /// Spawn the "camera" thread running `body` with its ends of the channels.
+    fn start(index: u32, body: impl FnOnce(ThreadSide) + Send + 'static) -> Result<Self, SourceError> {
+        let (events_tx, events) = bounded(1);
         let (spare, spare_rx) = bounded(3);
         let stop = Arc::new(AtomicBool::new(false));
-        let thread_stop = Arc::clone(&stop);
-        let req = req.clone();
+        let side = ThreadSide { index, events: events_tx, spare: spare_rx, stop: Arc::clone(&stop) };
         std::thread::Builder::new()
             .name("camera".into())
-            .spawn(move || camera_thread(index, &req, &opened_tx, &frames_tx, &spare_rx, &thread_stop))
-            .map_err(|e| fail(format!("cannot start the camera thread: {e}")))?;
+            .spawn(move || body(side))
+            .map_err(|e| SourceError::Camera { index, reason: format!("cannot start the camera thread: {e}") })?;
+        let placeholder = CameraMode { format: CameraFormat::Yuyv, width: 0, height: 0, fps: 0 };
+        let info = SourceInfo { name: String::new(), width: 0, height: 0, fps: 0.0, frame_count: None, live: true };
+        Ok(Self { index, mode: placeholder, info, events, spare, stop })
+    }
 
-        let opened = match opened_rx.recv_timeout(OPEN_TIMEOUT) {
-            Ok(Ok(opened)) => opened,
-            Ok(Err(reason)) => return Err(fail(reason)),
-            Err(RecvTimeoutError::Timeout) => {
-                stop.store(true, Ordering::Relaxed);
-                return Err(fail(format!("did not start streaming within {} s", OPEN_TIMEOUT.as_secs())));
-            }
-            Err(RecvTimeoutError::Disconnected) => return Err(fail("the camera thread ended while opening".into())),
-        };
-        let mode = opened.mode;
-        log::info!("camera {index}: {mode}");
-        let info = SourceInfo {
-            name: opened.name,
+    fn set_mode(&mut self, mode: CameraMode, name: String) {
+        self.mode = mode;
+        self.info = SourceInfo {
+            name,
             width: mode.width,
             height: mode.height,
             fps: f64::from(mode.fps),
             frame_count: None,
             live: true,
         };
-        Ok(Self { index, mode, info, frames, spare, stop })
     }
 
     /// The mode the camera is streaming in.
@@ -238,8 +323,8 @@ impl FrameSource for CameraSource {
 
     fn next_frame(&mut self, frame: &mut Frame) -> Result<bool, SourceError> {
         let fail = |reason: String| SourceError::Camera { index: self.index, reason };
-        match self.frames.recv_timeout(FRAME_TIMEOUT) {
-            Ok(Ok(mut decoded)) => {
+        match self.events.recv_timeout(FRAME_TIMEOUT) {
+            Ok(CameraEvent::Frame(mut decoded)) => {
                 std::mem::swap(&mut frame.rgb, &mut decoded.rgb);
                 frame.width = decoded.width;
                 frame.height = decoded.height;
@@ -248,7 +333,8 @@ impl FrameSource for CameraSource {
                 let _ = self.spare.try_send(decoded.rgb);
                 Ok(true)
             }
-            Ok(Err(reason)) => Err(fail(reason)),
+            Ok(CameraEvent::End) => Ok(false),
+            Ok(CameraEvent::Failed(reason)) => Err(fail(reason)),
             Err(RecvTimeoutError::Timeout) => Err(fail(format!(
                 "no picture for {} s (unplugged, or in use by another program?)",
                 FRAME_TIMEOUT.as_secs()
@@ -283,59 +369,40 @@ fn open_camera(index: u32, req: &CameraRequest) -> Result<(Camera, Opened), Stri
     Ok((camera, Opened { mode, name }))
 }
 
-/// Body of the "camera" thread: open, then read, decode and hand over frames until the source
-/// is dropped or the camera fails.
-fn camera_thread(
-    index: u32,
-    req: &CameraRequest,
-    opened: &Sender<Result<Opened, String>>,
-    frames: &Sender<Result<Frame, String>>,
-    spare: &Receiver<Vec<u8>>,
-    stop: &AtomicBool,
-) {
-    let (mut camera, mode) = match open_camera(index, req) {
-        Ok((camera, info)) => {
-            let mode = info.mode;
-            if opened.send(Ok(info)).is_err() {
-                return; // `open` gave up waiting
-            }
-            (camera, mode)
-        }
-        Err(reason) => {
-            let _ = opened.send(Err(reason));
-            return;
-        }
-    };
+/// The camera thread's loop: read, decode into a pooled buffer, hand over; until the source is
+/// dropped, the frames run out (replay) or the camera fails. Undecodable buffers (a torn MJPEG
+/// frame after a USB hiccup) are skipped, up to [`MAX_BAD_FRAMES_IN_A_ROW`].
+fn stream(raw_frames: &mut impl RawFrames, mode: CameraMode, side: &ThreadSide) {
     let started = Instant::now();
     let mut bad_in_a_row = 0u32;
-    while !stop.load(Ordering::Relaxed) {
-        let raw = match camera.frame_raw() {
-            Ok(raw) => raw,
-            Err(e) => {
-                let _ = frames.send(Err(format!("capture failed (unplugged?): {e}")));
-                return;
-            }
-        };
+    let mut kept = None; // the buffer of a skipped frame, used for the next one
+    while !side.stop.load(Ordering::Relaxed) {
         let mut frame = Frame::empty();
-        frame.rgb = spare.try_recv().unwrap_or_default();
-        match pixel::decode(mode.format, &raw, mode.width, mode.height, &mut frame) {
-            Ok(()) => {
+        frame.rgb = kept.take().or_else(|| side.spare.try_recv().ok()).unwrap_or_default();
+        let decoded = raw_frames.with_next(|raw| pixel::decode(mode.format, raw, mode.width, mode.height, &mut frame));
+        let event = match decoded {
+            Ok(Some(Ok(()))) => {
                 bad_in_a_row = 0;
                 frame.pts = started.elapsed();
-                if frames.send(Ok(frame)).is_err() {
-                    return; // the source was dropped
-                }
+                CameraEvent::Frame(frame)
             }
-            Err(e) => {
+            Ok(Some(Err(e))) => {
                 bad_in_a_row += 1;
                 if bad_in_a_row == 1 {
-                    log::warn!("camera {index}: skipping an undecodable frame: {e}");
+                    log::warn!("camera {}: skipping an undecodable frame: {e}", side.index);
                 }
-                if bad_in_a_row >= MAX_BAD_FRAMES_IN_A_ROW {
-                    let _ = frames.send(Err(format!("{MAX_BAD_FRAMES_IN_A_ROW} undecodable frames in a row: {e}")));
-                    return;
+                if bad_in_a_row < MAX_BAD_FRAMES_IN_A_ROW {
+                    kept = Some(std::mem::take(&mut frame.rgb));
+                    continue;
                 }
+                CameraEvent::Failed(format!("{MAX_BAD_FRAMES_IN_A_ROW} undecodable frames in a row: {e}"))
             }
+            Ok(None) => CameraEvent::End,
+            Err(reason) => CameraEvent::Failed(reason),
+        };
+        let last = !matches!(event, CameraEvent::Frame(_));
+        if side.events.send(event).is_err() || last {
+            return; // the source was dropped, or the stream is over
         }
     }
 }

@@ -32,7 +32,12 @@ impl CaptureThread {
     /// Open a source on a new capture thread and start capturing. Returns once the source is
     /// open, with its error if opening failed. `max_frames` ends the stream after that many
     /// frames (benchmarks, tests).
-    pub fn start<F>(open: F, ring: Arc<FrameRing>, mode: CaptureMode, max_frames: Option<u64>) -> Result<Self, SourceError>
+    pub fn start<F>(
+        open: F,
+        ring: Arc<FrameRing>,
+        mode: CaptureMode,
+        max_frames: Option<u64>,
+    ) -> Result<Self, SourceError>
     where
         F: FnOnce() -> Result<Box<dyn FrameSource>, SourceError> + Send + 'static,
     {
@@ -58,11 +63,15 @@ impl CaptureThread {
             }
             result
         });
-        let handle = spawned.map_err(|e| SourceError::Spec { spec: "capture".into(), reason: format!("cannot start thread: {e}") })?;
+        let handle = spawned
+            .map_err(|e| SourceError::Spec { spec: "capture".into(), reason: format!("cannot start thread: {e}") })?;
         match opened_rx.recv() {
             Ok(Ok(info)) => Ok(Self { stop, handle: Some(handle), info }),
             Ok(Err(e)) => Err(e),
-            Err(_) => Err(SourceError::Spec { spec: "capture".into(), reason: "capture thread ended while opening the source".into() }),
+            Err(_) => Err(SourceError::Spec {
+                spec: "capture".into(),
+                reason: "capture thread ended while opening the source".into(),
+            }),
         }
     }
 
@@ -83,7 +92,9 @@ impl CaptureThread {
     pub fn join(mut self) -> Result<u64, SourceError> {
         match self.handle.take().map(|h| h.join()) {
             Some(Ok(r)) => r,
-            Some(Err(_)) => Err(SourceError::Spec { spec: self.info.name.clone(), reason: "capture thread panicked".into() }),
+            Some(Err(_)) => {
+                Err(SourceError::Spec { spec: self.info.name.clone(), reason: "capture thread panicked".into() })
+            }
             None => Ok(0),
         }
     }

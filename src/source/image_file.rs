@@ -58,12 +58,14 @@ pub struct ImageSource {
 impl ImageSource {
     pub fn open(path: &Path) -> Result<Self, SourceError> {
         let img = load_rgb(path)?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
+        let name =
+            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
         Ok(Self::from_rgb(name, img))
     }
 
     pub fn from_rgb(name: String, img: RgbImage) -> Self {
-        let info = SourceInfo { name, width: img.width(), height: img.height(), fps: 30.0, frame_count: None, live: false };
+        let info =
+            SourceInfo { name, width: img.width(), height: img.height(), fps: 30.0, frame_count: None, live: false };
         Self { info, rgb: img.into_raw(), index: 0 }
     }
 

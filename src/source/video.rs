@@ -1,8 +1,10 @@
 //! Video file source: MP4 with H.264 decoded by openh264, anything else through the `ffmpeg` CLI.
 //!
 //! In: a path. Out: one RGB frame per [`FrameSource::next_frame`] call, written into the caller's
-//! reused [`Frame`], with `pts` from the container's sample times (presentation order, starting
-//! at zero); [`SourceInfo`] carries size, fps and frame count. Runs on the capture thread.
+//! reused [`Frame`], in presentation order, with `pts` from zero: the container's sample times on
+//! the openh264 path, `k / fps` on the (constant-rate) FFmpeg path; [`SourceInfo`] carries size,
+//! fps and frame count. Runs on the capture thread (FFmpeg's stderr is drained by a small named
+//! helper thread).
 //!
 //! Two decoders:
 //! - **openh264** (built in): MP4 demuxed with the `mp4` crate, length-prefixed samples rewritten
@@ -140,7 +142,7 @@ impl VideoSource {
                     name: display_name(&path),
                     width: container.width,
                     height: container.height,
-                    fps: container.fps,
+                    fps: fps.unwrap_or(DEFAULT_FPS),
                     frame_count,
                     live: false,
                 },
@@ -302,9 +304,12 @@ fn display_name(path: &Path) -> String {
     path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-/// Duration of one frame at `fps` (30 fps when the file gives no usable rate).
+/// Frame rate assumed when a file gives no usable one.
+const DEFAULT_FPS: f64 = 30.0;
+
+/// Duration of one frame at `fps`.
 fn interval(fps: f64) -> Duration {
-    Duration::from_secs_f64(1.0 / if fps.is_finite() && fps > 0.0 { fps } else { 30.0 })
+    Duration::from_secs_f64(1.0 / if fps.is_finite() && fps > 0.0 { fps } else { DEFAULT_FPS })
 }
 
 fn open_error(e: &std::io::Error) -> String {
@@ -422,7 +427,7 @@ fn parse_mp4(file: &mut File, file_len: u64) -> Result<Mp4Video, String> {
     } else if stbl.stsd.vp09.is_some() {
         "VP9"
     } else {
-        "non-H.264"
+        "a codec other than H.264 (avc1)"
     };
     let Some(avc1) = &stbl.stsd.avc1 else {
         video.openh264_reason = Some(format!("{codec} video"));
@@ -818,7 +823,12 @@ impl FfmpegStream {
             // Constant rate output at the rate we report: frame k is at k / fps, a variable-rate
             // file is resampled and an undecodable frame is replaced by its predecessor, so the
             // count and the timing stay as announced.
-            .args(["-map", "0:v:0", "-r", &format!("{:.6}", if fps.is_finite() && fps > 0.0 { fps } else { 30.0 })])
+            .args([
+                "-map",
+                "0:v:0",
+                "-r",
+                &format!("{:.6}", if fps.is_finite() && fps > 0.0 { fps } else { DEFAULT_FPS }),
+            ])
             .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
