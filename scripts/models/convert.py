@@ -7,6 +7,7 @@ where it came from into the ONNX metadata_props, and copy the package's licence 
 usage: convert.py MANIFEST DOWNLOADS WORK OUT
   WORK is scratch space (emptied first); OUT receives <file>.onnx and licenses/.
 """
+import contextlib
 import json
 import os
 import shutil
@@ -69,6 +70,22 @@ def tf2onnx(fmt, src, dst, opset, log):
         with open(log) as f:
             tail = "".join(f.readlines()[-15:])
         raise BuildError(f"tf2onnx failed (exit {rc}); full log: {log}\n--- last lines ---\n{tail}")
+
+
+@contextlib.contextmanager
+def stderr_to(log):
+    """Send file descriptor 2 to log for a while: TensorFlow's C++ start-up messages (absl, oneDNN)
+    bypass both sys.stderr and TF_CPP_MIN_LOG_LEVEL and would clutter the build output."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(log, "w") as f:
+            os.dup2(f.fileno(), 2)
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def licence_name(pkg):
@@ -134,7 +151,8 @@ def build_one(m, downloads, work, out_dir):
     if "tfjs_fused_targs" in wanted:
         steps.append(fixes.tfjs_fused_targs(src))
     if "tflite_densify" in wanted:
-        steps.append(fixes.tflite_densify(src))
+        with stderr_to(os.path.join(work, m["id"] + ".densify.log")):
+            steps.append(fixes.tflite_densify(src))
     raw = os.path.join(work, m["id"] + ".raw.onnx")
     tf2onnx(fmt, src, raw, conv["opset"], os.path.join(work, m["id"] + ".tf2onnx.log"))
     model = onnx.load(raw)

@@ -199,7 +199,7 @@ impl ModelSession {
     ) -> Result<R, RuntimeError> {
         let fail = |reason: String| RuntimeError::Inference { model: self.name.to_string(), reason };
         let tensor =
-            ort::value::TensorRef::from_array_view((input_shape.to_vec(), input)).map_err(|e| fail(e.to_string()))?;
+            ort::value::TensorRef::from_array_view((input_shape, input)).map_err(|e| fail(e.to_string()))?;
         let t0 = Instant::now();
         let outputs = self
             .session
