@@ -3,7 +3,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use webtoonme::frame::Frame;
-use webtoonme::perception::geometry::{Affine2, Normalize, RotatedSquare, letterbox, warp_to_tensor};
+use webtoonme::perception::geometry::{Affine2, Normalize, RotatedSquare, Sampling, letterbox, warp_to_tensor};
 use webtoonme::perception::segment::Mask;
 use webtoonme::perception::skin::{SkinAnalyzer, SkinStats};
 use webtoonme::source::demo::{DemoConfig, DemoSource};
@@ -20,17 +20,19 @@ fn warps(c: &mut Criterion) {
     let mut det = vec![0.0f32; 192 * 192 * 3];
     let m = letterbox(f.width, f.height, 192);
     c.bench_function("letterbox 1280x720 -> 192x192 tensor", |b| {
-        b.iter(|| warp_to_tensor(&f.rgb, f.width, f.height, &m, 192, 192, Normalize::SIGNED, &mut det))
+        b.iter(|| {
+            warp_to_tensor(&f.rgb, f.width, f.height, &m, Sampling::Indices, 192, 192, Normalize::SIGNED, &mut det)
+        })
     });
     let roi = RotatedSquare { center: [640.0, 280.0], side: 220.0, angle: 0.1 };
     let m = roi.frame_from_crop(192.0);
     c.bench_function("rotated face crop -> 192x192 tensor", |b| {
-        b.iter(|| warp_to_tensor(&f.rgb, f.width, f.height, &m, 192, 192, Normalize::UNIT, &mut det))
+        b.iter(|| warp_to_tensor(&f.rgb, f.width, f.height, &m, Sampling::Indices, 192, 192, Normalize::UNIT, &mut det))
     });
     let mut seg = vec![0.0f32; 256 * 144 * 3];
     let m = Affine2::scale_translate(1280.0 / 256.0, 720.0 / 144.0, 0.0, 0.0);
     c.bench_function("resize 1280x720 -> 256x144 tensor", |b| {
-        b.iter(|| warp_to_tensor(&f.rgb, f.width, f.height, &m, 256, 144, Normalize::UNIT, &mut seg))
+        b.iter(|| warp_to_tensor(&f.rgb, f.width, f.height, &m, Sampling::Indices, 256, 144, Normalize::UNIT, &mut seg))
     });
 }
 

@@ -72,6 +72,18 @@ fn both_faces_found_in_a_two_person_720p_frame() {
             })
             .fold(f32::MAX, f32::min);
         assert!(nearest < 20.0, "MediaPipe face at {c:?} has no detection within 20 px ({nearest})");
+        let det = a
+            .detections
+            .iter()
+            .min_by(|x, y| {
+                let d = |p: [f32; 2]| (p[0] - c[0]).powi(2) + (p[1] - c[1]).powi(2);
+                d(x.center()).total_cmp(&d(y.center()))
+            })
+            .unwrap();
+        let mp_score = mp["score"].as_f64().unwrap() as f32;
+        println!("duo face at {c:?}: score {} vs MediaPipe {mp_score}", det.score);
+        // the collage is rebuilt with another resampler than the reference's, hence 0.03
+        assert!((det.score - mp_score).abs() <= 0.03, "score {} vs MediaPipe {mp_score}", det.score);
     }
     // distinct ids, person mask covers both people
     assert_ne!(a.faces[0].track_id, a.faces[1].track_id);

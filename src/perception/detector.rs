@@ -4,7 +4,7 @@
 //! MediaPipe's anchor decoding, weighted non-maximum suppression and letterbox undo. Runs on the
 //! perception worker thread; the input tensor and candidate lists are reused between frames.
 
-use super::geometry::{Affine2, Normalize, letterbox, warp_to_tensor};
+use super::geometry::{Affine2, Normalize, Sampling, letterbox, warp_to_tensor};
 use super::runtime::{ModelSession, RuntimeError, output};
 
 /// Input side of the full-range model.
@@ -75,7 +75,7 @@ impl FaceDetector {
     pub fn detect(&mut self, rgb: &[u8], w: u32, h: u32, out: &mut Vec<FaceDetection>) -> Result<(), RuntimeError> {
         let frame_from_tensor = letterbox(w, h, INPUT_SIZE);
         let s = INPUT_SIZE as usize;
-        warp_to_tensor(rgb, w, h, &frame_from_tensor, s, s, Normalize::SIGNED, &mut self.input);
+        warp_to_tensor(rgb, w, h, &frame_from_tensor, Sampling::Indices, s, s, Normalize::SIGNED, &mut self.input);
         let candidates = &mut self.candidates;
         candidates.clear();
         self.session.run_f32(&[1, s, s, 3], &self.input, |outs| {

@@ -91,15 +91,26 @@ impl Normalize {
     pub const UNIT: Self = Self { scale: 1.0 / 255.0, offset: 0.0 };
 }
 
-/// Fill an NHWC RGB f32 tensor of `out_w` x `out_h` by sampling `rgb` (w x h, RGB8) at
-/// `src_from_dst` applied to each output pixel centre, bilinear, no anti-aliasing (as MediaPipe's
-/// ImageToTensor does). Samples outside the source are black (0) before normalization.
+/// How output pixels are placed on the source when sampling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sampling {
+    /// Pixel centres map to pixel centres (the geometric convention of this module).
+    Centers,
+    /// Pixel index maps to pixel index, as OpenCV's warpAffine does, and so MediaPipe's CPU
+    /// ImageToTensor: what its models' published scores were measured with.
+    Indices,
+}
+
+/// Fill an NHWC RGB f32 tensor of `out_w` x `out_h` by sampling `rgb` (w x h, RGB8) through
+/// `src_from_dst`, bilinear, no anti-aliasing (as MediaPipe's ImageToTensor does). Samples
+/// outside the source are black (0) before normalization.
 #[allow(clippy::too_many_arguments)]
 pub fn warp_to_tensor(
     rgb: &[u8],
     w: u32,
     h: u32,
     src_from_dst: &Affine2,
+    sampling: Sampling,
     out_w: usize,
     out_h: usize,
     norm: Normalize,
@@ -109,11 +120,15 @@ pub fn warp_to_tensor(
     let (w, h) = (w as i32, h as i32);
     let stride = w as usize * 3;
     let m = src_from_dst;
+    let (dst_offset, src_offset) = match sampling {
+        Sampling::Centers => (0.5, -0.5),
+        Sampling::Indices => (0.0, 0.0),
+    };
     for v in 0..out_h {
-        let vy = v as f32 + 0.5;
-        // source position of the first pixel centre of this row, minus half a pixel (sample grid)
-        let mut sx = m.a * 0.5 + m.b * vy + m.c - 0.5;
-        let mut sy = m.d * 0.5 + m.e * vy + m.f - 0.5;
+        let vy = v as f32 + dst_offset;
+        // source sample-grid position of the first pixel of this row
+        let mut sx = m.a * dst_offset + m.b * vy + m.c + src_offset;
+        let mut sy = m.d * dst_offset + m.e * vy + m.f + src_offset;
         let row = &mut out[v * out_w * 3..(v + 1) * out_w * 3];
         for px in row.chunks_exact_mut(3) {
             let x0f = sx.floor();

@@ -6,10 +6,12 @@
 //! perception worker thread; the crop tensor is reused.
 
 use super::detector::{FaceDetection, keypoint};
-use super::geometry::{Normalize, RotatedSquare, warp_to_tensor};
+use super::geometry::{Normalize, RotatedSquare, Sampling, warp_to_tensor};
 use super::runtime::{ModelSession, RuntimeError, output};
 
 pub const INPUT_SIZE: usize = 192;
+/// Crop sampling convention (see [`Sampling`]).
+const MESH_SAMPLING: Sampling = Sampling::Indices;
 pub const MESH_POINTS: usize = 468;
 /// Mesh plus two irises (MediaPipe's refined layout: 468..472 and 473..477).
 pub const LANDMARKS: usize = 478;
@@ -153,7 +155,17 @@ impl FaceMeshModel {
         out: &mut FaceMesh,
     ) -> Result<(), RuntimeError> {
         let frame_from_crop = roi.frame_from_crop(INPUT_SIZE as f32);
-        warp_to_tensor(rgb, w, h, &frame_from_crop, INPUT_SIZE, INPUT_SIZE, Normalize::UNIT, &mut self.input);
+        warp_to_tensor(
+            rgb,
+            w,
+            h,
+            &frame_from_crop,
+            MESH_SAMPLING,
+            INPUT_SIZE,
+            INPUT_SIZE,
+            Normalize::UNIT,
+            &mut self.input,
+        );
         let depth_scale = roi.side / INPUT_SIZE as f32;
         out.points_px.resize(LANDMARKS, [0.0; 3]);
         out.roi = roi;

@@ -198,8 +198,7 @@ impl ModelSession {
         read: impl FnOnce(&ort::session::SessionOutputs<'_>) -> Result<R, String>,
     ) -> Result<R, RuntimeError> {
         let fail = |reason: String| RuntimeError::Inference { model: self.name.to_string(), reason };
-        let tensor =
-            ort::value::TensorRef::from_array_view((input_shape, input)).map_err(|e| fail(e.to_string()))?;
+        let tensor = ort::value::TensorRef::from_array_view((input_shape, input)).map_err(|e| fail(e.to_string()))?;
         let t0 = Instant::now();
         let outputs = self
             .session

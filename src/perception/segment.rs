@@ -3,7 +3,7 @@
 //! In: an RGB frame. Out: [`PersonMask`], person probability at model resolution (the compositor
 //! and the overlay upsample it). Runs on the perception worker thread; buffers are reused.
 
-use super::geometry::{Affine2, Normalize, sample_f32, warp_to_tensor};
+use super::geometry::{Affine2, Normalize, Sampling, sample_f32, warp_to_tensor};
 use super::runtime::{ModelSession, RuntimeError, output};
 
 pub const INPUT_W: usize = 256;
@@ -70,7 +70,17 @@ impl PersonSegmenter {
         // plain resize (no letterbox), as MediaPipe feeds this model
         let frame_from_tensor =
             Affine2::scale_translate(w as f32 / INPUT_W as f32, h as f32 / INPUT_H as f32, 0.0, 0.0);
-        warp_to_tensor(rgb, w, h, &frame_from_tensor, INPUT_W, INPUT_H, Normalize::UNIT, &mut self.input);
+        warp_to_tensor(
+            rgb,
+            w,
+            h,
+            &frame_from_tensor,
+            Sampling::Indices,
+            INPUT_W,
+            INPUT_H,
+            Normalize::UNIT,
+            &mut self.input,
+        );
         let fresh = !self.has_history || mask.prob.len() != INPUT_W * INPUT_H;
         mask.width = INPUT_W;
         mask.height = INPUT_H;
