@@ -73,15 +73,20 @@ mod tests {
             rng ^= rng << 5;
             (rng as f32 / u32::MAX as f32 - 0.5) * 2.0
         };
-        // still: value 100 px with +-1 px noise on a 100 px face
-        let mut max_dev: f32 = 0.0;
+        // still: value 100 px with +-0.3 px noise on a 100 px face (the mesh's own jitter on a
+        // still face under camera noise is this size: tests/tracking.rs)
+        // jitter = frame-to-frame motion, what a viewer sees as wobble
+        let (mut raw_jitter, mut out_jitter, mut prev) = (0.0f32, 0.0f32, (100.0f32, 100.0f32));
         for i in 0..300 {
-            let y = f.filter(100.0 + noise(), i as f64 / 30.0, 0.01, &p);
+            let x = 100.0 + 0.3 * noise();
+            let y = f.filter(x, i as f64 / 30.0, 0.01, &p);
             if i > 30 {
-                max_dev = max_dev.max((y - 100.0).abs());
+                raw_jitter += (x - prev.0).abs();
+                out_jitter += (y - prev.1).abs();
             }
+            prev = (x, y);
         }
-        assert!(max_dev < 0.5, "still jitter {max_dev}");
+        assert!(out_jitter * 3.0 < raw_jitter, "jitter {out_jitter} of raw {raw_jitter}");
         // motion: 300 px/s ramp; lag stays within a few pixels
         let mut lag: f32 = 0.0;
         for i in 300..360 {

@@ -214,18 +214,21 @@ mod tests {
         let (w, h) = (8u32, 6u32);
         let rgb: Vec<u8> = (0..w * h * 3).map(|i| (i * 5 % 256) as u8).collect();
         let mut out = vec![0.0; (w * h * 3) as usize];
-        warp_to_tensor(
-            &rgb,
-            w,
-            h,
-            &Affine2::IDENTITY,
-            w as usize,
-            h as usize,
-            Normalize { scale: 1.0, offset: 0.0 },
-            &mut out,
-        );
-        for (a, b) in rgb.iter().zip(&out) {
-            assert!((*a as f32 - b).abs() < 1e-3);
+        for sampling in [Sampling::Centers, Sampling::Indices] {
+            warp_to_tensor(
+                &rgb,
+                w,
+                h,
+                &Affine2::IDENTITY,
+                sampling,
+                w as usize,
+                h as usize,
+                Normalize { scale: 1.0, offset: 0.0 },
+                &mut out,
+            );
+            for (a, b) in rgb.iter().zip(&out) {
+                assert!((*a as f32 - b).abs() < 1e-3, "{sampling:?}");
+            }
         }
     }
 
