@@ -14,6 +14,7 @@ pub mod overlay;
 pub mod paths;
 pub mod perception;
 pub mod pipeline;
+pub mod quiet_panic;
 pub mod ring;
 pub mod setup;
 pub mod source;

@@ -59,7 +59,7 @@ const STAGE_H: f32 = 720.0;
 /// The astronaut photo is 512x512; coordinates below are its pixel indices (x right, y down).
 const PHOTO_SIZE: usize = 512;
 /// Face box as BlazeFace full-range (the detector the app runs) reports it on the photo:
-/// (174,68)-(278,172). Short-range says (178,83)-(273,178) (shared/reference/perception/eval).
+/// (174,68)-(278,172). Short-range says (178,83)-(273,178) (MediaPipe's own outputs, tests/data/oracle).
 const PHOTO_FACE_CENTER: [f32; 2] = [226.0, 120.0];
 /// Face-box side in photo pixels.
 const PHOTO_FACE_SIZE: f32 = 104.0;

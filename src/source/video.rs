@@ -19,7 +19,6 @@
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -363,7 +362,7 @@ fn parse_mp4(file: &mut File, file_len: u64) -> Result<Mp4Video, String> {
     // The mp4 crate returns errors for most damage but has a few arithmetic panics on hostile
     // input; a corrupt file must never take the app down.
     let reader = std::io::BufReader::new(&mut *file);
-    let parsed = catch_unwind(AssertUnwindSafe(|| mp4::Mp4Reader::read_header(reader, file_len)));
+    let parsed = crate::quiet_panic::catch_quietly(|| mp4::Mp4Reader::read_header(reader, file_len));
     let mp4 = match parsed {
         Ok(Ok(mp4)) => mp4,
         Ok(Err(e)) => return Err(format!("corrupt or truncated MP4: {e}")),
