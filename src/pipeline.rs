@@ -18,19 +18,30 @@ use crate::perception::{FrameAnalysis, Perception, PerceptionConfig};
 use crate::ring::{FrameRing, RingStats};
 use crate::source::capture::{CaptureMode, CaptureThread};
 use crate::source::{FrameSource, SourceError, SourceInfo};
+use crate::stylize::{StylizeStage, StylizedFrame};
 
 /// Buffers in the frame ring: one being captured, one waiting, two held downstream.
 const RING_BUFFERS: usize = 4;
 /// Outputs waiting for the sink. Small: a slow sink makes the ring drop frames instead of lagging.
 const OUTPUT_DEPTH: usize = 2;
 
-/// A frame and what perception found in it.
+/// A frame, what perception found in it and, when the pipeline stylizes, its stylized parts.
 #[derive(Debug)]
 pub struct PipelineOutput {
     pub frame: Frame,
     pub analysis: FrameAnalysis,
+    pub stylized: StylizedFrame,
     /// When perception finished with the frame.
     pub analysed_at: Instant,
+    /// When stylization finished (equals `analysed_at` without a stylize stage).
+    pub stylized_at: Instant,
+}
+
+/// The per-frame products whose buffers circulate back to the workers.
+#[derive(Debug, Default)]
+struct Products {
+    analysis: FrameAnalysis,
+    stylized: StylizedFrame,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,10 +57,10 @@ pub enum PipelineError {
 pub struct Pipeline {
     ring: Arc<FrameRing>,
     capture: Option<CaptureThread>,
-    worker: Option<JoinHandle<()>>,
+    workers: Vec<JoinHandle<()>>,
     stop: Arc<AtomicBool>,
     outputs: Receiver<Result<PipelineOutput, RuntimeError>>,
-    spare_analyses: Sender<FrameAnalysis>,
+    spare: Sender<Products>,
     provider: ActiveProvider,
     source: SourceInfo,
 }
@@ -72,15 +83,17 @@ impl Pipeline {
         F: FnOnce() -> Result<Box<dyn FrameSource>, SourceError> + Send + 'static,
     {
         let perception = Perception::load(config)?;
-        Self::start_with(open, mode, max_frames, perception)
+        Self::start_with(open, mode, max_frames, perception, None)
     }
 
-    /// Start with an already loaded [`Perception`].
+    /// Start with an already loaded [`Perception`] and, optionally, a stylize stage (its own
+    /// thread "stylize" between perception and the sink).
     pub fn start_with<F>(
         open: F,
         mode: CaptureMode,
         max_frames: Option<u64>,
         mut perception: Perception,
+        stylize: Option<StylizeStage>,
     ) -> Result<Self, PipelineError>
     where
         F: FnOnce() -> Result<Box<dyn FrameSource>, SourceError> + Send + 'static,
@@ -89,8 +102,17 @@ impl Pipeline {
         let ring = Arc::new(FrameRing::new(RING_BUFFERS));
         let stop = Arc::new(AtomicBool::new(false));
         let (out_tx, outputs) = bounded(OUTPUT_DEPTH);
-        let (spare_analyses, spare_rx) = bounded::<FrameAnalysis>(OUTPUT_DEPTH + 2);
-        let worker = {
+        let (spare, spare_rx) = bounded::<Products>(OUTPUT_DEPTH + 4);
+        // perception sends to the stylize thread when there is one, else straight to the sink
+        let (perceived_tx, stylize_rx) = match stylize {
+            Some(_) => {
+                let (tx, rx) = bounded(1);
+                (tx, Some(rx))
+            }
+            None => (out_tx.clone(), None),
+        };
+        let mut workers = Vec::new();
+        workers.push({
             let (ring, stop) = (ring.clone(), stop.clone());
             std::thread::Builder::new().name("perception".into()).spawn(move || {
                 while !stop.load(Ordering::Acquire) {
@@ -100,40 +122,51 @@ impl Pipeline {
                         }
                         continue;
                     };
-                    let mut analysis = spare_rx.try_recv().unwrap_or_default();
-                    let result = perception.process(&frame, &mut analysis).map(|()| PipelineOutput {
-                        frame,
-                        analysis,
-                        analysed_at: Instant::now(),
+                    let Products { mut analysis, stylized } = spare_rx.try_recv().unwrap_or_default();
+                    let result = perception.process(&frame, &mut analysis).map(|()| {
+                        let now = Instant::now();
+                        PipelineOutput { frame, analysis, stylized, analysed_at: now, stylized_at: now }
+                    });
+                    let failed = result.is_err();
+                    if perceived_tx.send(result).is_err() || failed {
+                        break;
+                    }
+                }
+                ring.close();
+            })?
+        });
+        if let (Some(mut stage), Some(rx)) = (stylize, stylize_rx) {
+            let stop = stop.clone();
+            workers.push(std::thread::Builder::new().name("stylize".into()).spawn(move || {
+                while let Ok(item) = rx.recv() {
+                    if stop.load(Ordering::Acquire) {
+                        break;
+                    }
+                    let result = item.and_then(|mut out| {
+                        stage.process(&out.frame, &out.analysis, &mut out.stylized)?;
+                        out.stylized_at = Instant::now();
+                        Ok(out)
                     });
                     let failed = result.is_err();
                     if out_tx.send(result).is_err() || failed {
                         break;
                     }
                 }
-                ring.close();
-            })?
-        };
+            })?);
+        }
         let capture = match CaptureThread::start(open, ring.clone(), mode, max_frames) {
             Ok(c) => c,
             Err(e) => {
                 stop.store(true, Ordering::Release);
                 ring.close();
-                let _ = worker.join();
+                for w in workers {
+                    let _ = w.join();
+                }
                 return Err(e.into());
             }
         };
         let source_info = capture.info().clone();
-        Ok(Self {
-            ring,
-            capture: Some(capture),
-            worker: Some(worker),
-            stop,
-            outputs,
-            spare_analyses,
-            provider,
-            source: source_info,
-        })
+        Ok(Self { ring, capture: Some(capture), workers, stop, outputs, spare, provider, source: source_info })
     }
 
     pub fn provider(&self) -> ActiveProvider {
@@ -156,13 +189,13 @@ impl Pipeline {
 
     /// Whether the stream ended (source finished and every output was read).
     pub fn is_finished(&self) -> bool {
-        self.ring.is_closed() && self.outputs.is_empty() && self.worker.as_ref().is_none_or(|w| w.is_finished())
+        self.ring.is_closed() && self.outputs.is_empty() && self.workers.iter().all(|w| w.is_finished())
     }
 
     /// Give an output's buffers back.
     pub fn recycle(&self, out: PipelineOutput) {
         self.ring.recycle(out.frame);
-        let _ = self.spare_analyses.try_send(out.analysis);
+        let _ = self.spare.try_send(Products { analysis: out.analysis, stylized: out.stylized });
     }
 
     pub fn ring_stats(&self) -> RingStats {
@@ -180,7 +213,7 @@ impl Pipeline {
             c.join()
         });
         while self.outputs.recv_timeout(Duration::from_millis(20)).is_ok() {}
-        if let Some(w) = self.worker.take() {
+        for w in self.workers.drain(..) {
             let _ = w.join();
         }
         frames.unwrap_or(Ok(0))

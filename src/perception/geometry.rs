@@ -17,6 +17,12 @@ pub struct Affine2 {
     pub f: f32,
 }
 
+impl Default for Affine2 {
+    fn default() -> Self {
+        Self::IDENTITY
+    }
+}
+
 impl Affine2 {
     pub const IDENTITY: Self = Self { a: 1.0, b: 0.0, c: 0.0, d: 0.0, e: 1.0, f: 0.0 };
 
@@ -166,6 +172,36 @@ pub fn warp_to_tensor(
             px[0] = acc[0] * norm.scale + norm.offset;
             px[1] = acc[1] * norm.scale + norm.offset;
             px[2] = acc[2] * norm.scale + norm.offset;
+            sx += m.a;
+            sy += m.d;
+        }
+    }
+}
+
+/// Resample `rgb` (w x h, RGB8) into `out` (out_w x out_h, RGB8) through `src_from_dst`
+/// (pixel centres to pixel centres), bilinear; outside the source the nearest edge pixel is used.
+#[allow(clippy::too_many_arguments)]
+pub fn warp_rgb8(rgb: &[u8], w: u32, h: u32, src_from_dst: &Affine2, out_w: usize, out_h: usize, out: &mut [u8]) {
+    assert_eq!(out.len(), out_w * out_h * 3, "output size");
+    let (wm, hm) = ((w - 1) as f32, (h - 1) as f32);
+    let stride = w as usize * 3;
+    let m = src_from_dst;
+    for v in 0..out_h {
+        let vy = v as f32 + 0.5;
+        let mut sx = m.a * 0.5 + m.b * vy + m.c - 0.5;
+        let mut sy = m.d * 0.5 + m.e * vy + m.f - 0.5;
+        for px in out[v * out_w * 3..(v + 1) * out_w * 3].chunks_exact_mut(3) {
+            let (x, y) = (sx.clamp(0.0, wm), sy.clamp(0.0, hm));
+            let (x0, y0) = (x as usize, y as usize);
+            let (x1, y1) = ((x0 + 1).min(w as usize - 1), (y0 + 1).min(h as usize - 1));
+            let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+            let (i00, i01, i10, i11) =
+                (y0 * stride + x0 * 3, y0 * stride + x1 * 3, y1 * stride + x0 * 3, y1 * stride + x1 * 3);
+            for k in 0..3 {
+                let top = rgb[i00 + k] as f32 + (rgb[i01 + k] as f32 - rgb[i00 + k] as f32) * fx;
+                let bot = rgb[i10 + k] as f32 + (rgb[i11 + k] as f32 - rgb[i10 + k] as f32) * fx;
+                px[k] = (top + (bot - top) * fy).round() as u8;
+            }
             sx += m.a;
             sy += m.d;
         }

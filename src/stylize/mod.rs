@@ -1,0 +1,16 @@
+//! Stylization: each person's face through their character's face model, the frame through the
+//! scene character's background model.
+//!
+//! In: a frame, its [`crate::perception::FrameAnalysis`] and the characters assigned to tracks.
+//! Out: a [`StylizedFrame`] (stylized background at a working resolution, one aligned, stylized,
+//! feather-masked face crop per person) for the compositor. Runs on the stylize worker thread,
+//! which owns the models.
+
+pub mod assign;
+pub mod descriptor;
+pub mod face_align;
+pub mod model;
+pub mod stage;
+
+pub use model::{RgbBuffer, StylizerModel};
+pub use stage::{FaceLayerBuf, StylizeStage, StylizedFrame};

@@ -1,0 +1,172 @@
+//! The stylize stage: per frame, the scene's background through a background model and each
+//! tracked face, aligned to a fixed-size crop, through its character's face model.
+//!
+//! In: a frame, its analysis, per-character models. Out: [`StylizedFrame`]. Runs on the stylize
+//! worker thread; every buffer is kept and reused between frames.
+
+use std::time::{Duration, Instant};
+
+use super::assign::CharacterAssigner;
+use super::face_align::{FACE_CROP, FaceAlignment, FaceMasker, align};
+use super::model::{RgbBuffer, StylizerModel};
+use crate::frame::Frame;
+use crate::perception::FrameAnalysis;
+use crate::perception::geometry::{Affine2, warp_rgb8};
+use crate::perception::runtime::RuntimeError;
+
+/// The models of one character (either may be missing: that part passes through).
+#[derive(Debug, Default)]
+pub struct CharacterModels {
+    pub face: Option<StylizerModel>,
+    pub background: Option<StylizerModel>,
+}
+
+/// One person's stylized face, ready for the compositor.
+#[derive(Debug, Clone, Default)]
+pub struct FaceLayerBuf {
+    pub track_id: u32,
+    pub character: usize,
+    /// Stylized crop, RGB8, `FACE_CROP` square.
+    pub rgb: Vec<u8>,
+    /// Feathered face-and-hair alpha at crop resolution.
+    pub alpha: Vec<u8>,
+    pub crop_from_frame: Affine2,
+}
+
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct StylizeTimes {
+    pub faces: Duration,
+    pub background: Duration,
+    pub model: Duration,
+    pub total: Duration,
+}
+
+/// The stylized parts of one frame.
+#[derive(Debug, Clone, Default)]
+pub struct StylizedFrame {
+    /// Stylized whole frame at the background model's working size (empty: pass through).
+    pub background: RgbBuffer,
+    /// The frame at the same working size: what the model saw (guides the upsampling).
+    pub guide: RgbBuffer,
+    pub faces: Vec<FaceLayerBuf>,
+    /// Character whose background style the scene wears.
+    pub scene_character: usize,
+    pub times: StylizeTimes,
+}
+
+impl StylizedFrame {
+    pub fn has_background(&self) -> bool {
+        !self.background.rgb.is_empty()
+    }
+}
+
+pub struct StylizeStage {
+    pub characters: Vec<CharacterModels>,
+    pub assigner: CharacterAssigner,
+    masker: FaceMasker,
+    crop: RgbBuffer,
+    styled: RgbBuffer,
+    spare_faces: Vec<FaceLayerBuf>,
+}
+
+impl std::fmt::Debug for StylizeStage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StylizeStage").field("characters", &self.characters.len()).finish_non_exhaustive()
+    }
+}
+
+impl StylizeStage {
+    pub fn new(characters: Vec<CharacterModels>, assigner: CharacterAssigner) -> Self {
+        Self {
+            characters,
+            assigner,
+            masker: FaceMasker::default(),
+            crop: RgbBuffer::default(),
+            styled: RgbBuffer::default(),
+            spare_faces: Vec::new(),
+        }
+    }
+
+    /// Stylize one analysed frame into `out` (buffers reused).
+    pub fn process(
+        &mut self,
+        frame: &Frame,
+        analysis: &FrameAnalysis,
+        out: &mut StylizedFrame,
+    ) -> Result<(), RuntimeError> {
+        let start = Instant::now();
+        let mut model_time = Duration::ZERO;
+        let (w, h) = (frame.width, frame.height);
+        self.assigner.update(
+            analysis
+                .faces
+                .iter()
+                .map(|f| (f.track_id, [(f.box_px[0] + f.box_px[2]) * 0.5, (f.box_px[1] + f.box_px[3]) * 0.5])),
+            frame.pts.as_secs_f64(),
+        );
+        // the scene wears the background of the longest-tracked person's character
+        out.scene_character = analysis
+            .faces
+            .iter()
+            .min_by_key(|f| f.track_id)
+            .map_or(self.assigner.default, |f| self.assigner.character_of(f.track_id));
+
+        // background
+        let t0 = Instant::now();
+        match self.characters.get_mut(out.scene_character).and_then(|c| c.background.as_mut()) {
+            Some(model) => {
+                let (gw, gh) = model.tensor_size(w, h);
+                out.guide.resize(gw, gh);
+                let m = Affine2::scale_translate(w as f32 / gw as f32, h as f32 / gh as f32, 0.0, 0.0);
+                warp_rgb8(&frame.rgb, w, h, &m, gw as usize, gh as usize, &mut out.guide.rgb);
+                model.run(&out.guide.rgb, gw, gh, &mut out.background)?;
+                model_time += model.session().last_run();
+            }
+            None => {
+                out.background.resize(0, 0);
+                out.guide.resize(0, 0);
+            }
+        }
+        let background = t0.elapsed();
+
+        // faces
+        let t0 = Instant::now();
+        self.spare_faces.append(&mut out.faces);
+        for face in &analysis.faces {
+            let character = self.assigner.character_of(face.track_id);
+            let Some(model) = self.characters.get_mut(character).and_then(|c| c.face.as_mut()) else {
+                continue;
+            };
+            if face.landmarks_px.len() < 478 {
+                continue;
+            }
+            let al: FaceAlignment = align(&face.landmarks_px, FACE_CROP);
+            let n = FACE_CROP as usize;
+            self.crop.resize(FACE_CROP, FACE_CROP);
+            warp_rgb8(&frame.rgb, w, h, &al.frame_from_crop, n, n, &mut self.crop.rgb);
+            let mut layer = self.spare_faces.pop().unwrap_or_default();
+            model.run(&self.crop.rgb, FACE_CROP, FACE_CROP, &mut self.styled)?;
+            model_time += model.session().last_run();
+            layer.rgb.resize(n * n * 3, 0);
+            if (self.styled.width, self.styled.height) == (FACE_CROP, FACE_CROP) {
+                layer.rgb.copy_from_slice(&self.styled.rgb);
+            } else {
+                let m = Affine2::scale_translate(
+                    self.styled.width as f32 / FACE_CROP as f32,
+                    self.styled.height as f32 / FACE_CROP as f32,
+                    0.0,
+                    0.0,
+                );
+                warp_rgb8(&self.styled.rgb, self.styled.width, self.styled.height, &m, n, n, &mut layer.rgb);
+            }
+            let person = (!analysis.person_mask.prob.is_empty()).then_some((&analysis.person_mask, w, h));
+            self.masker.mask(&face.landmarks_px, &al, person, FACE_CROP, FACE_CROP as f32 * 0.05, &mut layer.alpha);
+            layer.track_id = face.track_id;
+            layer.character = character;
+            layer.crop_from_frame = al.crop_from_frame;
+            out.faces.push(layer);
+        }
+        out.times = StylizeTimes { faces: t0.elapsed(), background, model: model_time, total: start.elapsed() };
+        Ok(())
+    }
+}
