@@ -77,6 +77,8 @@ echo "tools: cargo, npm, $PYTHON ($("$PYTHON" -c 'import platform; print(platfor
 # --- 2. ONNX Runtime, 3. models -------------------------------------------------------------------
 bash scripts/fetch_onnxruntime.sh ${ARGS[@]+"${ARGS[@]}"}
 bash scripts/models/build_models.sh ${ARGS[@]+"${ARGS[@]}"}
+# --- 4. built-in characters: their stylizer graphs are generated from each character.toml ------
+bash scripts/characters/build_characters.sh ${ARGS[@]+"${ARGS[@]}"}
 
 # --- where things are -----------------------------------------------------------------------------
 eval "$("$PYTHON" scripts/models/manifest.py "$MANIFEST" ort "${ORT_WHEEL:-}")"

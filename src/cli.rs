@@ -26,14 +26,18 @@ pub enum Command {
     Live(LiveArgs),
     /// Find faces in an image: boxes, scores, landmarks, person-mask coverage.
     Detect(DetectArgs),
-    /// Process a photo. `--overlay` draws what perception sees (boxes, mesh, person and skin masks).
+    /// Turn a photo into a webtoon picture. `--overlay` draws what perception sees instead.
     Photo(PhotoArgs),
+    /// Turn a video file into a webtoon MP4 (same frames and frame rate, audio kept).
+    Video(VideoArgs),
     /// Measure the pipeline: fps, latency, per-stage and model time, drops, memory.
     Bench(BenchArgs),
     /// Cameras and execution providers on this machine, and which provider a session really uses.
     Devices(DevicesArgs),
     /// Install what the app needs: system packages, ONNX Runtime, the perception models.
     Setup(SetupArgs),
+    /// Installed character packs: provenance, model files and checksums; skipped packs on stderr.
+    Characters(crate::characters_cmd::CharactersArgs),
 }
 
 #[derive(Debug, Clone, Args, Default)]
@@ -64,9 +68,30 @@ pub struct PhotoArgs {
     pub input: PathBuf,
     #[arg(short, long)]
     pub output: PathBuf,
-    /// Draw boxes, mesh, person mask and skin mask over the photo.
+    /// Draw boxes, mesh, person mask and skin mask over the photo instead of stylizing it.
     #[arg(long)]
     pub overlay: bool,
+    /// Character everyone wears (default: the first installed, see `webtoonme characters`).
+    #[arg(long)]
+    pub character: Option<String>,
+    /// Give each person a different character.
+    #[arg(long)]
+    pub everyone_different: bool,
+    #[arg(long, value_enum, default_value_t = ExecutionChoice::Auto)]
+    pub ep: ExecutionChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct VideoArgs {
+    pub input: PathBuf,
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Character everyone wears (default: the first installed).
+    #[arg(long)]
+    pub character: Option<String>,
+    /// Give each person a different character.
+    #[arg(long)]
+    pub everyone_different: bool,
     #[arg(long, value_enum, default_value_t = ExecutionChoice::Auto)]
     pub ep: ExecutionChoice,
 }
@@ -119,9 +144,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         None => crate::live::run(&cli.live),
         Some(Command::Live(a)) => crate::live::run(&a),
         Some(Command::Detect(a)) => crate::detect::run(&a),
-        Some(Command::Photo(a)) => crate::detect::photo(&a),
+        Some(Command::Photo(a)) => crate::media::photo(&a),
+        Some(Command::Video(a)) => crate::media::video(&a),
         Some(Command::Bench(a)) => crate::bench::run(&a),
         Some(Command::Devices(a)) => crate::devices::run(&a),
         Some(Command::Setup(a)) => crate::setup::run(&a),
+        Some(Command::Characters(a)) => crate::characters_cmd::run(&a),
     }
 }

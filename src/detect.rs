@@ -116,12 +116,8 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn photo(args: &PhotoArgs) -> anyhow::Result<()> {
-    if !args.overlay {
-        anyhow::bail!(
-            "photo: stylized output needs a character pack, which this build does not have yet; use --overlay for the perception picture"
-        );
-    }
+/// `photo --overlay`: the perception debug picture.
+pub fn photo_overlay(args: &PhotoArgs) -> anyhow::Result<()> {
     let mut perception = load(args.ep)?;
     let (frame, analysis) = analyse_file(&args.input, &mut perception)?;
     let mut img = frame.to_image();

@@ -5,17 +5,24 @@
 
 pub mod bench;
 pub mod cli;
+pub mod compose;
 pub mod detect;
 pub mod devices;
 pub mod frame;
 pub mod live;
+pub mod media;
 pub mod one_euro;
 pub mod overlay;
 pub mod paths;
 pub mod perception;
 pub mod pipeline;
 pub mod quiet_panic;
+pub mod record;
+pub mod render;
 pub mod ring;
 pub mod setup;
 pub mod source;
+pub mod stylize;
 pub mod track;
+pub mod character;
+pub mod characters_cmd;

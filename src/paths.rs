@@ -46,6 +46,17 @@ pub fn onnxruntime_library() -> PathBuf {
     dir.join(name)
 }
 
+/// Where character packs are searched, in order: the built-in packs (`<home>/assets/characters`,
+/// always first), then the user's pack folders named by `WEBTOONME_CHARACTERS` (one folder, or a
+/// list separated like `PATH`). A pack id found twice is taken from the first folder.
+pub fn characters_dirs() -> Vec<PathBuf> {
+    let mut dirs = vec![home().join("assets").join("characters")];
+    if let Some(user) = std::env::var_os("WEBTOONME_CHARACTERS") {
+        dirs.extend(std::env::split_paths(&user).filter(|p| !p.as_os_str().is_empty()));
+    }
+    dirs
+}
+
 /// Where TensorRT keeps engines between runs.
 pub fn trt_cache_dir() -> PathBuf {
     home().join("runtime").join("trt-cache")

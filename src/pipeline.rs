@@ -20,8 +20,9 @@ use crate::source::capture::{CaptureMode, CaptureThread};
 use crate::source::{FrameSource, SourceError, SourceInfo};
 use crate::stylize::{StylizeStage, StylizedFrame};
 
-/// Buffers in the frame ring: one being captured, one waiting, two held downstream.
-const RING_BUFFERS: usize = 4;
+/// Buffers in the frame ring: one being captured, one waiting, the rest held downstream
+/// (perception, the stylize hand-off, the output queue, the sink).
+const RING_BUFFERS: usize = 6;
 /// Outputs waiting for the sink. Small: a slow sink makes the ring drop frames instead of lagging.
 const OUTPUT_DEPTH: usize = 2;
 

@@ -88,6 +88,17 @@ impl FrameRing {
         Frame::empty()
     }
 
+    /// A buffer for a lock-step producer: recycled or new, never the waiting frame (lock step
+    /// must not drop). The pipeline's bounded stages keep the number of buffers bounded.
+    pub fn acquire_lockstep(&self) -> Frame {
+        let mut s = self.slots.lock().expect("ring lock");
+        if let Some(f) = s.free.pop() {
+            return f;
+        }
+        s.allocated += 1;
+        Frame::empty()
+    }
+
     /// Publish a filled frame; an older frame still waiting is dropped (counted) and recycled.
     pub fn publish(&self, frame: Frame) {
         let mut s = self.slots.lock().expect("ring lock");
@@ -136,7 +147,7 @@ impl FrameRing {
     /// Give a consumed frame's buffer back to the pool.
     pub fn recycle(&self, frame: Frame) {
         let mut s = self.slots.lock().expect("ring lock");
-        if s.free.len() < self.capacity {
+        if s.free.len() < s.allocated.max(self.capacity) {
             s.free.push(frame);
         } else {
             s.allocated = s.allocated.saturating_sub(1);
@@ -200,6 +211,20 @@ mod tests {
             }
         }
         assert!(ptrs.len() <= 3, "{} distinct buffers for a ring of 3", ptrs.len());
+    }
+
+    #[test]
+    fn lockstep_never_drops_even_with_every_buffer_lent() {
+        let ring = FrameRing::new(2);
+        let mut held = Vec::new();
+        for seq in 0..5u64 {
+            let mut f = ring.acquire_lockstep();
+            f.seq = seq;
+            ring.publish(f);
+            held.push(ring.take(Duration::ZERO).unwrap());
+        }
+        assert_eq!(held.iter().map(|f| f.seq).collect::<Vec<_>>(), vec![0, 1, 2, 3, 4]);
+        assert_eq!(ring.stats().dropped, 0);
     }
 
     #[test]

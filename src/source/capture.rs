@@ -126,7 +126,10 @@ fn capture_loop(
                 continue;
             }
         }
-        let mut frame = ring.acquire();
+        let mut frame = match mode {
+            CaptureMode::Realtime => ring.acquire(),
+            CaptureMode::Lockstep => ring.acquire_lockstep(),
+        };
         match source.next_frame(&mut frame) {
             Ok(true) => {}
             Ok(false) => {

@@ -139,7 +139,9 @@ impl SizeRule {
     pub fn accepts(&self, w: u32, h: u32) -> bool {
         match *self {
             Self::Fixed { width, height } => (w, h) == (width, height),
-            Self::Multiple { multiple, max_side } => w % multiple == 0 && h % multiple == 0 && w.max(h) <= max_side,
+            Self::Multiple { multiple, max_side } => {
+                w.is_multiple_of(multiple) && h.is_multiple_of(multiple) && w.max(h) <= max_side
+            }
         }
     }
 }

@@ -1,0 +1,403 @@
+//! The compositor: turns one camera frame and its stylized layers into the output picture on the
+//! GPU (wgpu, WGSL passes in `shaders/`).
+//!
+//! In: [`ComposeInputs`]: the full-res RGB8 camera frame, optionally the stylized background at a
+//! working resolution (+ its guide, the frame at that resolution), the low-res person mask and
+//! the stylized face layers with their crop transforms. Out: an RGBA8 output texture the size of
+//! the frame ([`Compositor::compose_to_texture`], for the window) or packed RGB8 bytes read back
+//! into a caller's buffer ([`Compositor::compose`], for the CLI, recorder and tests).
+//!
+//! Passes, in order: background (joint-bilateral upsampling of the stylized background guided by
+//! the frame, or the frame itself), silhouette ink along the person mask's edge, face layers.
+//! All values are plain 8-bit (`Rgba8Unorm`, never sRGB formats): with no layers the output equals
+//! the frame byte for byte.
+//!
+//! Thread: the compositor runs on the thread that owns it: the pipeline's compose stage with a
+//! headless device ([`Compositor::new_headless`]; lavapipe on machines without a GPU), or the UI
+//! thread with eframe's device ([`Compositor::new`]). Textures and buffers are reused across
+//! frames and recreated only when sizes change.
+
+mod background;
+mod device;
+mod faces;
+mod gpu;
+mod shaders;
+mod silhouette;
+
+pub use device::AdapterPreference;
+
+use background::BackgroundPass;
+use faces::FacePass;
+use gpu::{Readback, SizedTexture};
+use silhouette::SilhouettePass;
+
+/// An affine map (a, b, c, d, e, f): `to = [a b; d e] * from + [c; f]`, in continuous pixel
+/// coordinates (origin at the top-left corner of the top-left pixel).
+pub type Affine2x3 = [f32; 6];
+
+/// Everything composed into one output frame. Pictures are borrowed for the call only.
+#[derive(Clone, Copy)]
+pub struct ComposeInputs<'a> {
+    /// RGB8 full-res camera frame, `width * height * 3` bytes, rows top to bottom.
+    pub frame: &'a [u8],
+    pub width: u32,
+    pub height: u32,
+    /// Stylized whole frame at a working resolution (RGB8), or None: the frame passes through.
+    pub background: Option<LowRes<'a>>,
+    /// The frame resized to the background's resolution (what the background model saw): guides
+    /// the upsampling. None: the background is upsampled without edge guidance (smooth).
+    pub guide: Option<LowRes<'a>>,
+    /// Person probability in [0, 1], low-res (e.g. 256x144), covering the whole frame.
+    pub person_mask: Option<MaskView<'a>>,
+    /// Stylized faces, drawn in order (a later face over an earlier one).
+    pub faces: &'a [FaceLayer<'a>],
+    pub params: ComposeParams,
+}
+
+impl<'a> ComposeInputs<'a> {
+    /// Just the frame: no background, mask or faces, default parameters.
+    pub fn new(frame: &'a [u8], width: u32, height: u32) -> Self {
+        ComposeInputs {
+            frame,
+            width,
+            height,
+            background: None,
+            guide: None,
+            person_mask: None,
+            faces: &[],
+            params: ComposeParams::default(),
+        }
+    }
+}
+
+/// An RGB8 picture at the working resolution (`width * height * 3` bytes).
+#[derive(Debug, Clone, Copy)]
+pub struct LowRes<'a> {
+    pub rgb: &'a [u8],
+    pub width: u32,
+    pub height: u32,
+}
+
+/// A float mask (`width * height` values in [0, 1]) covering the whole frame.
+#[derive(Debug, Clone, Copy)]
+pub struct MaskView<'a> {
+    pub data: &'a [f32],
+    pub width: u32,
+    pub height: u32,
+}
+
+/// One stylized face to paste back.
+#[derive(Debug, Clone, Copy)]
+pub struct FaceLayer<'a> {
+    /// Stylized square face crop, RGB8, `size x size`.
+    pub rgb: &'a [u8],
+    pub size: u32,
+    /// Feathered face+hair mask at crop resolution (`size x size`, 0..255), straight alpha.
+    pub alpha: &'a [u8],
+    /// crop = [a b; d e] * frame + [c; f], continuous pixel coordinates in both.
+    pub crop_from_frame: Affine2x3,
+}
+
+/// Tunables of the passes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ComposeParams {
+    /// Strength (darkness) of the ink outline along the person mask's edge: 0 = off, 1 = opaque.
+    pub silhouette_ink: f32,
+    /// Width of that outline, in output pixels.
+    pub silhouette_ink_width_px: f32,
+    /// Ink colour, unorm RGB.
+    pub silhouette_ink_rgb: [f32; 3],
+    /// Spatial sigma of the background upsampling, in background (low-res) texels.
+    pub background_sigma_spatial: f32,
+    /// Range sigma of the background upsampling: how different (unorm RGB distance) a guide
+    /// colour may be from the frame pixel and still contribute.
+    pub background_sigma_range: f32,
+}
+
+impl Default for ComposeParams {
+    fn default() -> Self {
+        ComposeParams {
+            silhouette_ink: 0.0,
+            silhouette_ink_width_px: 2.5,
+            silhouette_ink_rgb: [0.09, 0.07, 0.11],
+            background_sigma_spatial: 1.0,
+            background_sigma_range: 0.1,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    #[error(
+        "no graphics adapter found (backends tried: {backends}); on a machine without a GPU install the \
+         Vulkan software rasterizer (Debian: `apt-get install mesa-vulkan-drivers libvulkan1`)"
+    )]
+    NoAdapter { backends: String },
+    #[error("could not open a device on the graphics adapter {adapter:?}: {source}")]
+    RequestDevice {
+        adapter: String,
+        #[source]
+        source: wgpu::RequestDeviceError,
+    },
+    #[error("{what}: {got} values, expected {expected} for {width}x{height} with {channels} per pixel")]
+    InputLength { what: String, got: usize, expected: usize, width: u32, height: u32, channels: u32 },
+    #[error("{what}: size {width}x{height} is not supported (each side must be 1..={max_side} on this device)")]
+    InputSize { what: String, width: u32, height: u32, max_side: u32 },
+    #[error("guide is {guide_width}x{guide_height} but the background is {width}x{height}: they must be the same size")]
+    GuideSize { guide_width: u32, guide_height: u32, width: u32, height: u32 },
+    #[error("face layer {index}: crop_from_frame {affine:?} is not an invertible finite affine map")]
+    FaceTransform { index: usize, affine: Affine2x3 },
+    #[error("the GPU reported an error while composing: {0}")]
+    Gpu(String),
+    #[error("reading the composed frame back from the GPU: {0}")]
+    Readback(String),
+}
+
+/// Composes frames on one wgpu device; owns the output texture and every per-pass resource.
+pub struct Compositor {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    adapter_info: Option<wgpu::AdapterInfo>,
+    max_side: u32,
+    background: BackgroundPass,
+    silhouette: SilhouettePass,
+    faces: FacePass,
+    output: Option<SizedTexture>,
+    readback: Option<Readback>,
+    /// RGB -> RGBA conversions before upload (reused, grows to the largest picture).
+    scratch: Vec<u8>,
+    /// Each face's frame_from_crop, for this frame (reused).
+    face_inverses: Vec<Affine2x3>,
+}
+
+impl std::fmt::Debug for Compositor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compositor").field("adapter", &self.adapter_info.as_ref().map(|i| &i.name)).finish()
+    }
+}
+
+impl Compositor {
+    /// A compositor on its own device without a window: a GPU when there is one, else a software
+    /// rasterizer (lavapipe).
+    pub fn new_headless() -> Result<Compositor, ComposeError> {
+        Self::new_headless_with(AdapterPreference::Hardware)
+    }
+
+    /// A compositor on its own device, the adapter chosen by `preference` (tests and CI ask for
+    /// [`AdapterPreference::Software`]: the same pixels on every machine).
+    pub fn new_headless_with(preference: AdapterPreference) -> Result<Compositor, ComposeError> {
+        let (device, queue, info) = device::open_headless(preference)?;
+        let mut compositor = Self::new(device, queue)?;
+        compositor.adapter_info = Some(info);
+        Ok(compositor)
+    }
+
+    /// A compositor on an existing device (eframe's, in the window). Set the adapter's description
+    /// with [`Compositor::with_adapter_info`] for reporting.
+    pub fn new(device: wgpu::Device, queue: wgpu::Queue) -> Result<Compositor, ComposeError> {
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let fullscreen = shaders::module(&device, "fullscreen.wgsl", shaders::FULLSCREEN);
+        let background = BackgroundPass::new(&device, &fullscreen);
+        let silhouette = SilhouettePass::new(&device, &fullscreen);
+        let faces = FacePass::new(&device);
+        if let Some(error) = pollster::block_on(scope.pop()) {
+            return Err(ComposeError::Gpu(format!("creating the compositor's pipelines: {error}")));
+        }
+        let max_side = device.limits().max_texture_dimension_2d;
+        Ok(Compositor {
+            device,
+            queue,
+            adapter_info: None,
+            max_side,
+            background,
+            silhouette,
+            faces,
+            output: None,
+            readback: None,
+            scratch: Vec::new(),
+            face_inverses: Vec::new(),
+        })
+    }
+
+    /// Records which adapter the device came from (for `adapter_info`).
+    pub fn with_adapter_info(mut self, info: wgpu::AdapterInfo) -> Self {
+        self.adapter_info = Some(info);
+        self
+    }
+
+    /// The adapter the compositor renders on (name, backend, driver), when known.
+    pub fn adapter_info(&self) -> Option<&wgpu::AdapterInfo> {
+        self.adapter_info.as_ref()
+    }
+
+    pub fn device(&self) -> &wgpu::Device {
+        &self.device
+    }
+
+    pub fn queue(&self) -> &wgpu::Queue {
+        &self.queue
+    }
+
+    /// Composes `inputs` into the output texture (RGBA8, frame-sized) and submits the work. The
+    /// texture stays valid until the next call; the window shows it without a readback.
+    pub fn compose_to_texture(&mut self, inputs: &ComposeInputs<'_>) -> Result<&wgpu::Texture, ComposeError> {
+        self.submit(inputs, false)?;
+        Ok(&self.output.as_ref().unwrap().texture)
+    }
+
+    /// Composes `inputs` and reads the result back into `out` as packed RGB8
+    /// (`width * height * 3` bytes; `out` is resized, reusing its allocation).
+    pub fn compose(&mut self, inputs: &ComposeInputs<'_>, out: &mut Vec<u8>) -> Result<(), ComposeError> {
+        self.submit(inputs, true)?;
+        self.readback.as_ref().unwrap().read_rgb(&self.device, out)
+    }
+
+    /// Validates, uploads, records every pass (and the copy to the readback buffer) and submits.
+    fn submit(&mut self, inputs: &ComposeInputs<'_>, read_back: bool) -> Result<(), ComposeError> {
+        self.validate(inputs)?;
+        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let out_of_memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        self.record_and_submit(inputs, read_back);
+        let errors = [pollster::block_on(out_of_memory.pop()), pollster::block_on(validation.pop())];
+        match errors.into_iter().flatten().next() {
+            Some(error) => Err(ComposeError::Gpu(error.to_string())),
+            None => Ok(()),
+        }
+    }
+
+    fn record_and_submit(&mut self, inputs: &ComposeInputs<'_>, read_back: bool) {
+        let (device, queue) = (&self.device, &self.queue);
+        let (width, height) = (inputs.width, inputs.height);
+        let usage = wgpu::TextureUsages::RENDER_ATTACHMENT
+            | wgpu::TextureUsages::TEXTURE_BINDING
+            | wgpu::TextureUsages::COPY_SRC
+            | wgpu::TextureUsages::COPY_DST;
+        SizedTexture::ensure(&mut self.output, device, "composed frame", gpu::COLOUR_FORMAT, usage, width, height);
+        let output = self.output.as_ref().unwrap();
+
+        match &inputs.background {
+            Some(background) => self.background.prepare(
+                device,
+                queue,
+                (inputs.frame, width, height),
+                background,
+                inputs.guide.as_ref(),
+                &inputs.params,
+                &mut self.scratch,
+            ),
+            // The frame itself is the base layer: written straight into the output, bit-exact.
+            None => gpu::upload_rgb(queue, &output.texture, inputs.frame, &mut self.scratch),
+        }
+        let ink = match &inputs.person_mask {
+            Some(mask) if inputs.params.silhouette_ink > 0.0 => {
+                self.silhouette.prepare(device, queue, (width, height), mask, &inputs.params);
+                true
+            }
+            _ => false,
+        };
+        self.faces.prepare(
+            device,
+            queue,
+            (width, height),
+            inputs.faces,
+            self.face_inverses.iter().copied(),
+            &mut self.scratch,
+        );
+
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("compose") });
+        if inputs.background.is_some() {
+            self.background.draw(&mut encoder, &output.view);
+        }
+        if ink || !inputs.faces.is_empty() {
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("layers"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &output.view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations { load: wgpu::LoadOp::Load, store: wgpu::StoreOp::Store },
+                })],
+                ..Default::default()
+            });
+            if ink {
+                self.silhouette.draw(&mut pass);
+            }
+            self.faces.draw(&mut pass);
+        }
+        if read_back {
+            Readback::ensure(&mut self.readback, device, width, height).record_copy(&mut encoder, &output.texture);
+        }
+        queue.submit([encoder.finish()]);
+    }
+
+    /// Checks every size against its picture (so no GPU call can fail on a bad input) and computes
+    /// the faces' inverse transforms.
+    fn validate(&mut self, inputs: &ComposeInputs<'_>) -> Result<(), ComposeError> {
+        let max_side = self.max_side;
+        let check_size = |what: &str, width: u32, height: u32| {
+            if width == 0 || height == 0 || width > max_side || height > max_side {
+                return Err(ComposeError::InputSize { what: what.to_string(), width, height, max_side });
+            }
+            Ok(())
+        };
+        let check_len = |what: &str, got: usize, width: u32, height: u32, channels: u32| {
+            let expected = width as usize * height as usize * channels as usize;
+            if got != expected {
+                return Err(ComposeError::InputLength {
+                    what: what.to_string(),
+                    got,
+                    expected,
+                    width,
+                    height,
+                    channels,
+                });
+            }
+            Ok(())
+        };
+
+        check_size("frame", inputs.width, inputs.height)?;
+        check_len("frame (RGB8)", inputs.frame.len(), inputs.width, inputs.height, 3)?;
+        if let Some(background) = &inputs.background {
+            check_size("background", background.width, background.height)?;
+            check_len("background (RGB8)", background.rgb.len(), background.width, background.height, 3)?;
+            if let Some(guide) = &inputs.guide {
+                if (guide.width, guide.height) != (background.width, background.height) {
+                    return Err(ComposeError::GuideSize {
+                        guide_width: guide.width,
+                        guide_height: guide.height,
+                        width: background.width,
+                        height: background.height,
+                    });
+                }
+                check_len("guide (RGB8)", guide.rgb.len(), guide.width, guide.height, 3)?;
+            }
+        }
+        if let Some(mask) = &inputs.person_mask {
+            check_size("person mask", mask.width, mask.height)?;
+            check_len("person mask (f32)", mask.data.len(), mask.width, mask.height, 1)?;
+        }
+        self.face_inverses.clear();
+        for (index, face) in inputs.faces.iter().enumerate() {
+            let what = |part: &str| format!("face layer {index} {part}");
+            check_size(&what("crop"), face.size, face.size)?;
+            check_len(&what("crop (RGB8)"), face.rgb.len(), face.size, face.size, 3)?;
+            check_len(&what("alpha (8-bit)"), face.alpha.len(), face.size, face.size, 1)?;
+            let inverse = invert(&face.crop_from_frame)
+                .ok_or(ComposeError::FaceTransform { index, affine: face.crop_from_frame })?;
+            self.face_inverses.push(inverse);
+        }
+        Ok(())
+    }
+}
+
+/// The inverse of an affine map, or None when it is singular or not finite.
+pub fn invert(affine: &Affine2x3) -> Option<Affine2x3> {
+    let [a, b, c, d, e, f] = affine.map(f64::from);
+    let det = a * e - b * d;
+    if !det.is_finite() || det.abs() < 1e-12 || [a, b, c, d, e, f].iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let (ia, ib, id, ie) = (e / det, -b / det, -d / det, a / det);
+    let (ic, iff) = (-(ia * c + ib * f), -(id * c + ie * f));
+    Some([ia, ib, ic, id, ie, iff].map(|v| v as f32))
+}

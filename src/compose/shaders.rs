@@ -1,0 +1,20 @@
+//! The compositor's WGSL sources, each defined once in `shaders/` and compiled into the binary.
+//!
+//! In: nothing. Out: shader modules for the passes (created on the compositor's thread).
+//! `tests/compose.rs` parses and validates every `shaders/*.wgsl` file with naga, no GPU needed.
+
+/// Fullscreen-triangle vertex stage shared by the whole-frame passes.
+pub(super) const FULLSCREEN: &str = include_str!("../../shaders/fullscreen.wgsl");
+/// Joint-bilateral upsampling of the stylized background.
+pub(super) const BACKGROUND: &str = include_str!("../../shaders/background.wgsl");
+/// Ink line along the person mask's edge.
+pub(super) const SILHOUETTE: &str = include_str!("../../shaders/silhouette.wgsl");
+/// One face layer pasted through its inverse alignment transform.
+pub(super) const FACE: &str = include_str!("../../shaders/face.wgsl");
+
+pub(super) fn module(device: &wgpu::Device, label: &str, source: &str) -> wgpu::ShaderModule {
+    device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(source.into()),
+    })
+}

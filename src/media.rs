@@ -1,0 +1,230 @@
+//! `webtoonme photo` and `webtoonme video`: picture and video files in, webtoon files out,
+//! through the same perception, stylize and compose code as the live app.
+//!
+//! In: an image (PNG/JPEG, EXIF orientation honoured) or a video file. Out: a PNG/JPEG, or an
+//! MP4 with the same frame count and frame rate as the input and the input's audio. Main thread
+//! composes and encodes; capture, perception and stylize run on their pipeline threads.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::cli::{PhotoArgs, VideoArgs};
+use crate::compose::Compositor;
+use crate::frame::Frame;
+use crate::perception::{FrameAnalysis, Perception, PerceptionConfig};
+use crate::pipeline::{Next, Pipeline};
+use crate::record::{AudioSource, Fps, VideoWriter};
+use crate::render::{character_index, compose_frame, compose_params, installed_characters, stylize_stage};
+use crate::source::capture::CaptureMode;
+use crate::source::image_file::load_rgb;
+use crate::source::video::VideoSource;
+use crate::source::FrameSource;
+use crate::stylize::StylizedFrame;
+use crate::stylize::assign::AssignMode;
+
+fn assign_mode(everyone_different: bool) -> AssignMode {
+    if everyone_different { AssignMode::RoundRobin } else { AssignMode::Default }
+}
+
+/// Stylize one picture file; returns the composited RGB8 picture.
+pub fn photo(args: &PhotoArgs) -> anyhow::Result<()> {
+    if args.overlay {
+        return crate::detect::photo_overlay(args);
+    }
+    let img = load_rgb(&args.input)?;
+    let frame = Frame::from_rgb(img.width(), img.height(), img.into_raw());
+    let mut config = PerceptionConfig::for_photos();
+    config.session.provider = args.ep;
+    let mut perception = Perception::load(config)?;
+    let mut analysis = FrameAnalysis::default();
+    perception.process(&frame, &mut analysis).with_context(|| args.input.display().to_string())?;
+
+    let set = installed_characters()?;
+    let default = character_index(&set, args.character.as_deref())?;
+    let mut stage = stylize_stage(&set, default, assign_mode(args.everyone_different), &perception_session(args.ep))?;
+    let mut stylized = StylizedFrame::default();
+    stage.process(&frame, &analysis, &mut stylized)?;
+    let mut compositor = Compositor::new_headless()?;
+    let mut out = Vec::new();
+    let params = compose_params(&set.packs[stylized.scene_character]);
+    compose_frame(&mut compositor, &frame.rgb, frame.width, frame.height, &analysis, &stylized, params, &mut out)?;
+    let img = image::RgbImage::from_raw(frame.width, frame.height, out).context("composited picture size")?;
+    crate::detect::save_image(&img, &args.output)?;
+    let worn: Vec<&str> = stylized.faces.iter().map(|f| set.packs[f.character].id.as_str()).collect();
+    eprintln!(
+        "{}: {} face(s) [{}] -> {}",
+        args.input.display(),
+        analysis.faces.len(),
+        worn.join(", "),
+        args.output.display()
+    );
+    Ok(())
+}
+
+fn perception_session(ep: crate::perception::runtime::ExecutionChoice) -> crate::perception::runtime::SessionOptions {
+    crate::perception::runtime::SessionOptions {
+        provider: ep,
+        trt_cache: Some(crate::paths::trt_cache_dir()),
+        ..Default::default()
+    }
+}
+
+/// Stylize a video file into an MP4.
+pub fn video(args: &VideoArgs) -> anyhow::Result<()> {
+    let ext = args.output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if ext.as_deref() != Some("mp4") {
+        anyhow::bail!("{}: output must be an .mp4 file", args.output.display());
+    }
+    // open once here so a bad input fails before any model loads
+    let probe = VideoSource::open(&args.input)?;
+    let info = probe.info().clone();
+    drop(probe);
+
+    let set = installed_characters()?;
+    let default = character_index(&set, args.character.as_deref())?;
+    let stage = stylize_stage(&set, default, assign_mode(args.everyone_different), &perception_session(args.ep))?;
+    let mut config = PerceptionConfig::default();
+    config.session.provider = args.ep;
+    let perception = Perception::load(config)?;
+    let mut compositor = Compositor::new_headless()?;
+
+    let audio = match AudioSource::from_mp4(&args.input) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("webtoonme: warning: audio not copied: {e}");
+            None
+        }
+    };
+    let fps = Fps::from_f64(info.fps).with_context(|| format!("{}: frame rate {} not usable", args.input.display(), info.fps))?;
+    let mut writer = VideoWriter::create(&args.output, info.width, info.height, fps, audio)?;
+
+    let input = args.input.clone();
+    let pipeline =
+        Pipeline::start_with(move || Ok(Box::new(VideoSource::open(&input)?)), CaptureMode::Lockstep, None, perception, Some(stage))?;
+    let total = info.frame_count;
+    let mut progress = Progress::new(total);
+    let mut out = Vec::new();
+    let mut frames = 0u64;
+    let mut t = StageSums::default();
+    loop {
+        match pipeline.recv(Duration::from_secs(30))? {
+            Next::Frame(o) => {
+                let params = compose_params(&set.packs[o.stylized.scene_character]);
+                let t0 = Instant::now();
+                compose_frame(&mut compositor, &o.frame.rgb, o.frame.width, o.frame.height, &o.analysis, &o.stylized, params, &mut out)?;
+                let t1 = Instant::now();
+                writer.push(&out, o.frame.pts)?;
+                t.add(&o, t1 - t0, t1.elapsed());
+                frames += 1;
+                progress.update(frames);
+                pipeline.recycle(o);
+            }
+            Next::Waiting => anyhow::bail!("{}: no frame decoded for 30 s", args.input.display()),
+            Next::Ended => break,
+        }
+    }
+    pipeline.shutdown()?;
+    progress.finish(frames);
+    let stats = writer.finish()?;
+    t.print(frames);
+    eprintln!(
+        "{} -> {}: {} frames, {:.2} s at {} fps{}",
+        args.input.display(),
+        args.output.display(),
+        stats.frames,
+        stats.duration.as_secs_f64(),
+        fps,
+        if stats.audio_samples > 0 { ", audio copied" } else { "" }
+    );
+    Ok(())
+}
+
+/// Mean time per stage over a run (milliseconds), printed at the end of `video`.
+#[derive(Default)]
+struct StageSums {
+    perception: f64,
+    background: f64,
+    faces: f64,
+    compose: f64,
+    encode: f64,
+}
+
+impl StageSums {
+    fn add(&mut self, o: &crate::pipeline::PipelineOutput, compose: Duration, encode: Duration) {
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        self.perception += ms(o.analysis.times.total);
+        self.background += ms(o.stylized.times.background);
+        self.faces += ms(o.stylized.times.faces);
+        self.compose += ms(compose);
+        self.encode += ms(encode);
+    }
+
+    fn print(&self, frames: u64) {
+        let n = frames.max(1) as f64;
+        eprintln!(
+            "per frame: perception {:.1} ms, background {:.1} ms, faces {:.1} ms, compose {:.1} ms, encode {:.1} ms",
+            self.perception / n,
+            self.background / n,
+            self.faces / n,
+            self.compose / n,
+            self.encode / n
+        );
+    }
+}
+
+/// A one-line progress bar on stderr.
+struct Progress {
+    total: Option<u64>,
+    started: Instant,
+    last_draw: Instant,
+}
+
+impl Progress {
+    fn new(total: Option<u64>) -> Self {
+        Self { total, started: Instant::now(), last_draw: Instant::now() - Duration::from_secs(1) }
+    }
+
+    fn update(&mut self, done: u64) {
+        if self.last_draw.elapsed() < Duration::from_millis(250) {
+            return;
+        }
+        self.last_draw = Instant::now();
+        self.draw(done);
+    }
+
+    fn draw(&self, done: u64) {
+        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+        let fps = done as f64 / secs;
+        let line = match self.total {
+            Some(total) if total > 0 => {
+                let frac = (done as f64 / total as f64).min(1.0);
+                let filled = (frac * 30.0).round() as usize;
+                let eta = if fps > 0.0 { (total.saturating_sub(done)) as f64 / fps } else { 0.0 };
+                format!(
+                    "[{}{}] {done}/{total} {:3.0}% {fps:5.1} fps ETA {:.0}s",
+                    "#".repeat(filled),
+                    "-".repeat(30 - filled),
+                    frac * 100.0,
+                    eta
+                )
+            }
+            _ => format!("{done} frames {fps:5.1} fps"),
+        };
+        let mut err = std::io::stderr();
+        let _ = write!(err, "\r{line}   ");
+        let _ = err.flush();
+    }
+
+    fn finish(&self, done: u64) {
+        self.draw(done);
+        eprintln!();
+    }
+}
+
+/// Whether a path looks like a picture the CLI can write.
+pub fn is_picture_path(p: &Path) -> bool {
+    matches!(p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(), Some("png" | "jpg" | "jpeg"))
+}

@@ -1,0 +1,116 @@
+//! Rendering webtoon frames: characters loaded into a stylize stage, and the compositor fed
+//! from a frame's analysis and stylized parts. Used by `photo` and `video` (and the window).
+//!
+//! In: character packs, frames with their analysis and [`StylizedFrame`]. Out: composited RGB8
+//! frames. The compositor runs on the thread that owns it (the main thread for the CLI).
+
+use anyhow::{Context, bail};
+
+use crate::character::{CharacterPack, CharacterSet};
+use crate::compose::{ComposeInputs, ComposeParams, Compositor, FaceLayer, LowRes, MaskView};
+use crate::perception::FrameAnalysis;
+use crate::perception::runtime::SessionOptions;
+use crate::stylize::assign::{AssignMode, CharacterAssigner};
+use crate::stylize::stage::CharacterModels;
+use crate::stylize::{StylizeStage, StylizedFrame, StylizerModel};
+
+/// Faces composited at most per frame (the tracker follows at most this many too).
+pub const MAX_FACES: usize = 8;
+
+/// Installed characters, with the problems of packs that were skipped printed once.
+pub fn installed_characters() -> anyhow::Result<CharacterSet> {
+    let set = CharacterSet::load_default();
+    for p in &set.problems {
+        eprintln!("webtoonme: skipped character pack: {p}");
+    }
+    if set.packs.is_empty() {
+        bail!("no character packs installed (run `webtoonme setup` to build the built-in ones)");
+    }
+    Ok(set)
+}
+
+/// Index of `id` among the packs, or a clear error listing what exists.
+pub fn character_index(set: &CharacterSet, id: Option<&str>) -> anyhow::Result<usize> {
+    let Some(id) = id else { return Ok(0) };
+    set.packs.iter().position(|p| p.id == id).with_context(|| {
+        let ids: Vec<&str> = set.packs.iter().map(|p| p.id.as_str()).collect();
+        format!("unknown character '{id}' (installed: {})", ids.join(", "))
+    })
+}
+
+/// Load one pack's models.
+pub fn load_models(pack: &CharacterPack, opts: &SessionOptions) -> anyhow::Result<CharacterModels> {
+    let load = |name: &'static str, m: &crate::character::PackModel| {
+        StylizerModel::load(name, &m.path, m.descriptor.clone(), opts)
+            .with_context(|| format!("character '{}'", pack.id))
+    };
+    Ok(CharacterModels {
+        face: pack.face.as_ref().map(|m| load("face_stylizer", m)).transpose()?,
+        background: pack.background.as_ref().map(|m| load("background_stylizer", m)).transpose()?,
+    })
+}
+
+/// A stylize stage with every installed character, `default` worn by new people.
+pub fn stylize_stage(
+    set: &CharacterSet,
+    default: usize,
+    mode: AssignMode,
+    opts: &SessionOptions,
+) -> anyhow::Result<StylizeStage> {
+    let models = set.packs.iter().map(|p| load_models(p, opts)).collect::<anyhow::Result<Vec<_>>>()?;
+    let mut assigner = CharacterAssigner::new(models.len(), default);
+    assigner.mode = mode;
+    Ok(StylizeStage::new(models, assigner))
+}
+
+/// Compose a frame from its analysis and stylized parts into `out` (RGB8, frame size).
+pub fn compose_frame(
+    compositor: &mut Compositor,
+    frame_rgb: &[u8],
+    width: u32,
+    height: u32,
+    analysis: &FrameAnalysis,
+    stylized: &StylizedFrame,
+    params: ComposeParams,
+    out: &mut Vec<u8>,
+) -> Result<(), crate::compose::ComposeError> {
+    let empty = FaceLayer { rgb: &[], size: 0, alpha: &[], crop_from_frame: [0.0; 6] };
+    let mut layers = [empty; MAX_FACES];
+    let mut n = 0;
+    for f in stylized.faces.iter().take(MAX_FACES) {
+        let m = f.crop_from_frame;
+        layers[n] = FaceLayer {
+            rgb: &f.rgb,
+            size: crate::stylize::face_align::FACE_CROP,
+            alpha: &f.alpha,
+            crop_from_frame: [m.a, m.b, m.c, m.d, m.e, m.f],
+        };
+        n += 1;
+    }
+    let mask = &analysis.person_mask;
+    let inputs = ComposeInputs {
+        frame: frame_rgb,
+        width,
+        height,
+        background: stylized.has_background().then_some(low(&stylized.background)),
+        guide: stylized.has_background().then_some(low(&stylized.guide)),
+        person_mask: (!mask.prob.is_empty()).then_some(MaskView {
+            data: &mask.prob,
+            width: mask.width as u32,
+            height: mask.height as u32,
+        }),
+        faces: &layers[..n],
+        params,
+    };
+    compositor.compose(&inputs, out)
+}
+
+fn low(b: &crate::stylize::RgbBuffer) -> LowRes<'_> {
+    LowRes { rgb: &b.rgb, width: b.width, height: b.height }
+}
+
+/// The compositor settings a character asks for.
+pub fn compose_params(pack: &CharacterPack) -> ComposeParams {
+    let ink = pack.style.get("silhouette_ink").and_then(|v| v.as_float()).unwrap_or(0.6) as f32;
+    ComposeParams { silhouette_ink: ink.clamp(0.0, 1.0), ..ComposeParams::default() }
+}

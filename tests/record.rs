@@ -1,0 +1,421 @@
+//! The video writer end to end: frames encoded with openh264, muxed to MP4, read back with the
+//! project's own `VideoSource` (pixels, count, timing) and checked by `ffprobe` (what players see);
+//! the input's AAC copied through; the errors a user sees for bad paths, sizes and timestamps.
+//!
+//! `ffmpeg`/`ffprobe` must be on PATH (scripts/setup.sh installs them; CI has them): the audio
+//! fixture is made with ffmpeg at test time.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use image::{RgbImage, imageops};
+use webtoonme::frame::Frame;
+use webtoonme::record::{AudioSource, Fps, RecordError, VideoWriter, WriterConfig};
+use webtoonme::source::FrameSource;
+use webtoonme::source::video::{VideoDecoder, VideoSource};
+
+const W: u32 = 320;
+const H: u32 = 240;
+const FRAMES: u32 = 45;
+
+fn project_file(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// A fresh folder for one test's files (removed first if a previous run left it).
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("webtoonme-record-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The astronaut photo scaled to 420x300: frames are moving 320x240 windows over it.
+fn backdrop() -> RgbImage {
+    let photo = image::open(project_file("assets/demo/astronaut.png")).expect("assets/demo/astronaut.png").to_rgb8();
+    imageops::resize(&photo, 420, 300, imageops::FilterType::Triangle)
+}
+
+/// Frame `n` of the test clip, `w` x `h`: a pan over the photo (2 px right, 1 px down per frame)
+/// with a white square crossing it (sharp edges, fast motion).
+fn clip_frame(backdrop: &RgbImage, n: u32, w: u32, h: u32) -> Vec<u8> {
+    let mut img = imageops::crop_imm(backdrop, 2 * n, n, w, h).to_image();
+    let x0 = (7 * n) % (w - 40);
+    for y in 60..100 {
+        for x in x0..x0 + 40 {
+            img.put_pixel(x, y.min(h - 1), image::Rgb([250, 250, 250]));
+        }
+    }
+    img.into_raw()
+}
+
+fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len(), "compared pictures differ in size");
+    let se: f64 = a.iter().zip(b).map(|(&p, &q)| (f64::from(p) - f64::from(q)).powi(2)).sum();
+    let mse = se / a.len() as f64;
+    if mse == 0.0 { f64::INFINITY } else { 10.0 * (255.0f64 * 255.0 / mse).log10() }
+}
+
+/// Write `frames` with their pts; returns the stats.
+fn write_clip(
+    path: &Path,
+    (w, h): (u32, u32),
+    fps: Fps,
+    frames: &[(Vec<u8>, Duration)],
+) -> webtoonme::record::WriterStats {
+    let mut writer = VideoWriter::create(path, w, h, fps, None).unwrap();
+    for (rgb, pts) in frames {
+        writer.push(rgb, *pts).unwrap();
+    }
+    writer.finish().unwrap()
+}
+
+/// Every frame of a video file through the project's reader.
+fn read_back(path: &Path) -> (VideoSource, Vec<Frame>) {
+    let mut source = VideoSource::open(path).unwrap();
+    let mut frames = Vec::new();
+    let mut frame = Frame::empty();
+    while source.next_frame(&mut frame).unwrap() {
+        frames.push(frame.clone());
+    }
+    (source, frames)
+}
+
+fn tool_missing(tool: &str) -> ! {
+    panic!("{tool} is not on PATH: scripts/setup.sh installs it (apt install ffmpeg)")
+}
+
+/// `ffprobe -show_streams -show_format` as JSON; fails the test on any complaint.
+fn ffprobe(path: &Path) -> serde_json::Value {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-show_streams", "-show_format", "-count_frames", "-of", "json"])
+        .arg(path)
+        .output()
+        .unwrap_or_else(|_| tool_missing("ffprobe"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.trim().is_empty(), "ffprobe on {}: {stderr}", path.display());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn stream<'a>(probe: &'a serde_json::Value, kind: &str) -> &'a serde_json::Value {
+    probe["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["codec_type"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} stream in {probe}"))
+}
+
+fn num(v: &serde_json::Value) -> f64 {
+    v.as_str().and_then(|s| s.parse().ok()).or_else(|| v.as_f64()).unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// Encode the test clip at `fps`, read it back and probe it.
+fn round_trip(name: &str, fps: Fps, r_frame_rate: &str) {
+    let dir = temp_dir(name);
+    let path = dir.join("out.mp4");
+    let backdrop = backdrop();
+    let frame_time = Duration::from_secs_f64(1.0 / fps.as_f64());
+    let pushed: Vec<(Vec<u8>, Duration)> = (0..FRAMES).map(|n| (clip_frame(&backdrop, n, W, H), frame_time * n)).collect();
+
+    let stats = write_clip(&path, (W, H), fps, &pushed);
+    assert_eq!((stats.frames, stats.skipped), (u64::from(FRAMES), 0));
+    assert_eq!((stats.coded_width, stats.coded_height), (W, H));
+    let expected_duration = f64::from(FRAMES) * f64::from(fps.den()) / f64::from(fps.num());
+    assert!((stats.duration.as_secs_f64() - expected_duration).abs() < 1e-4, "{stats:?}");
+    assert_eq!(stats.bytes, std::fs::metadata(&path).unwrap().len());
+
+    // Our reader: openh264 path, same size, every frame, same times, faithful pixels.
+    let (source, decoded) = read_back(&path);
+    assert_eq!(source.decoder(), VideoDecoder::OpenH264);
+    let info = source.info();
+    assert_eq!((info.width, info.height), (W, H));
+    assert_eq!(info.frame_count, Some(u64::from(FRAMES)));
+    assert!((info.fps - fps.as_f64()).abs() < 1e-3, "fps {} vs {fps}", info.fps);
+    assert_eq!(decoded.len(), FRAMES as usize);
+    let half_frame = frame_time / 2;
+    let mut worst = f64::INFINITY;
+    for (i, (frame, (rgb, pts))) in decoded.iter().zip(&pushed).enumerate() {
+        assert_eq!((frame.width, frame.height), (W, H));
+        assert!(frame.pts.abs_diff(*pts) < half_frame, "frame {i}: pts {:?} pushed {pts:?}", frame.pts);
+        if i > 0 {
+            assert!(frame.pts > decoded[i - 1].pts, "frame {i}: pts not increasing");
+        }
+        let p = psnr(&frame.rgb, rgb);
+        assert!(p > 30.0, "frame {i}: PSNR {p:.1} dB");
+        worst = worst.min(p);
+    }
+    eprintln!("{name}: {} bytes, worst PSNR {worst:.1} dB", stats.bytes);
+
+    // What players see.
+    let probe = ffprobe(&path);
+    let video = stream(&probe, "video");
+    assert_eq!(video["codec_name"], "h264");
+    assert_eq!(video["profile"], "Constrained Baseline");
+    assert_eq!(video["pix_fmt"], "yuv420p");
+    assert_eq!((video["width"].as_u64(), video["height"].as_u64()), (Some(u64::from(W)), Some(u64::from(H))));
+    assert_eq!(video["nb_frames"], FRAMES.to_string());
+    assert_eq!(video["nb_read_frames"], FRAMES.to_string());
+    assert_eq!(video["r_frame_rate"], r_frame_rate);
+    assert_eq!(video["avg_frame_rate"], r_frame_rate);
+    assert!((num(&video["duration"]) - expected_duration).abs() < 1e-3, "{video}");
+    assert!((num(&probe["format"]["duration"]) - expected_duration).abs() < 1e-3, "{}", probe["format"]);
+    assert_eq!(video["color_space"], "smpte170m");
+    assert_eq!(video["color_range"], "tv");
+    assert_eq!(probe["streams"].as_array().unwrap().len(), 1, "video only");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn round_trip_at_30_fps() {
+    round_trip("30", Fps::integer(30).unwrap(), "30/1");
+}
+
+#[test]
+fn round_trip_at_29_97_fps_keeps_the_exact_rate() {
+    round_trip("ntsc", Fps::new(30000, 1001).unwrap(), "30000/1001");
+}
+
+#[test]
+fn variable_frame_times_are_kept() {
+    let dir = temp_dir("vfr");
+    let path = dir.join("vfr.mp4");
+    let backdrop = backdrop();
+    // Irregular gaps, as a live camera delivers: 20 to 70 ms.
+    let gaps_ms = [33, 20, 47, 33, 70, 25, 33, 33, 41, 60, 21, 33];
+    let mut t = Duration::from_millis(500); // a source's pts need not start at zero
+    let mut pushed = Vec::new();
+    for (n, gap) in gaps_ms.iter().enumerate() {
+        pushed.push((clip_frame(&backdrop, n as u32, W, H), t));
+        t += Duration::from_millis(*gap);
+    }
+    let stats = write_clip(&path, (W, H), Fps::integer(30).unwrap(), &pushed);
+    assert_eq!(stats.frames, gaps_ms.len() as u64);
+    let (_, decoded) = read_back(&path);
+    assert_eq!(decoded.len(), gaps_ms.len());
+    let start = pushed[0].1;
+    for (frame, (_, pts)) in decoded.iter().zip(&pushed) {
+        // Output time zero is the first pts; times are kept to the 90 kHz tick.
+        assert!(frame.pts.abs_diff(*pts - start) < Duration::from_micros(12), "{:?} vs {:?}", frame.pts, *pts - start);
+    }
+    let probe = ffprobe(&path);
+    assert_eq!(stream(&probe, "video")["nb_frames"], gaps_ms.len().to_string());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn odd_sizes_are_padded_to_even() {
+    let dir = temp_dir("odd");
+    let path = dir.join("odd.mp4");
+    let backdrop = backdrop();
+    let (w, h) = (161, 121);
+    let pushed: Vec<_> = (0..10).map(|n| (clip_frame(&backdrop, n, w, h), Duration::from_millis(40) * n)).collect();
+    let stats = write_clip(&path, (w, h), Fps::integer(25).unwrap(), &pushed);
+    assert_eq!((stats.coded_width, stats.coded_height), (162, 122));
+    let (_, decoded) = read_back(&path);
+    assert_eq!(decoded.len(), 10);
+    for (frame, (rgb, _)) in decoded.iter().zip(&pushed) {
+        assert_eq!((frame.width, frame.height), (162, 122));
+        // The picture itself (without the padding) is intact.
+        let visible: Vec<u8> =
+            frame.rgb.chunks_exact(162 * 3).take(h as usize).flat_map(|row| &row[..w as usize * 3]).copied().collect();
+        assert!(psnr(&visible, rgb) > 30.0);
+    }
+    let probe = ffprobe(&path);
+    assert_eq!(stream(&probe, "video")["width"], 162);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// An MP4 with H.264 Baseline video and AAC audio, made by ffmpeg (2 s, 30 fps, 440 Hz tone).
+fn ffmpeg_fixture(dir: &Path) -> PathBuf {
+    let path = dir.join("in.mp4");
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=30"])
+        .args(["-f", "lavfi", "-i", "sine=frequency=440", "-t", "2", "-pix_fmt", "yuv420p"])
+        .args(["-c:v", "libx264", "-profile:v", "baseline", "-c:a", "aac"])
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|_| tool_missing("ffmpeg"));
+    assert!(out.status.success(), "ffmpeg: {}", String::from_utf8_lossy(&out.stderr));
+    path
+}
+
+#[test]
+fn the_input_audio_is_copied() {
+    let dir = temp_dir("audio");
+    let input = ffmpeg_fixture(&dir);
+    let output = dir.join("out.mp4");
+
+    let audio = AudioSource::from_mp4(&input).unwrap().expect("the fixture has AAC audio");
+    assert_eq!(audio.description(), "AAC LC, 44100 Hz, 1 channel");
+    let mut source = VideoSource::open(&input).unwrap();
+    let info = source.info().clone();
+    let fps = Fps::from_f64(info.fps).unwrap();
+    assert_eq!(fps, Fps::integer(30).unwrap());
+    let mut writer = VideoWriter::create(&output, info.width, info.height, fps, Some(audio)).unwrap();
+    let mut frame = Frame::empty();
+    while source.next_frame(&mut frame).unwrap() {
+        writer.push_frame(&frame).unwrap();
+    }
+    let stats = writer.finish().unwrap();
+    assert_eq!(stats.frames, 60);
+    assert!(stats.audio_samples >= 86, "{stats:?}");
+
+    let before = ffprobe(&input);
+    let after = ffprobe(&output);
+    let (a_in, a_out) = (stream(&before, "audio"), stream(&after, "audio"));
+    assert_eq!(a_out["codec_name"], "aac");
+    assert_eq!(a_out["profile"], a_in["profile"]);
+    assert_eq!(a_out["sample_rate"], a_in["sample_rate"]);
+    assert_eq!(a_out["channels"], a_in["channels"]);
+    assert_eq!(a_out["time_base"], a_in["time_base"]);
+    let (d_in, d_out) = (num(&a_in["duration"]), num(&a_out["duration"]));
+    assert!((d_in - d_out).abs() < 0.1, "audio {d_out} s, input {d_in} s");
+    assert!((num(&a_out["start_time"])).abs() < 0.001, "audio starts with the video: {a_out}");
+    let v_out = stream(&after, "video");
+    assert_eq!(v_out["nb_frames"], "60");
+    assert!((num(&after["format"]["duration"]) - 2.0).abs() < 0.05, "{}", after["format"]);
+
+    // The copy is byte-exact: the decoded audio is identical.
+    let pcm = |path: &Path| {
+        let out = Command::new("ffmpeg")
+            .args(["-nostdin", "-v", "error", "-i"])
+            .arg(path)
+            .args(["-map", "0:a", "-f", "s16le", "-"])
+            .output()
+            .unwrap_or_else(|_| tool_missing("ffmpeg"));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let (pcm_in, pcm_out) = (pcm(&input), pcm(&output));
+    assert!(pcm_in.len().abs_diff(pcm_out.len()) <= 4096, "{} vs {} bytes of PCM", pcm_in.len(), pcm_out.len());
+    let n = pcm_in.len().min(pcm_out.len());
+    assert!(pcm_in[..n] == pcm_out[..n], "the copied audio decodes to different samples");
+
+    // Our own output reads back as a source of AAC again.
+    assert!(AudioSource::from_mp4(&output).unwrap().is_some());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn inputs_without_audio_give_none() {
+    assert!(AudioSource::from_mp4(project_file("tests/data/pan_baseline.mp4")).unwrap().is_none());
+    // Not an MP4 at all: no audio to copy (a warning), not an error.
+    assert!(AudioSource::from_mp4(project_file("tests/data/astronaut_320x240.mjpeg")).unwrap().is_none());
+    let missing = project_file("tests/data/no_such_file.mp4");
+    let err = AudioSource::from_mp4(&missing).unwrap_err();
+    assert!(matches!(err, RecordError::Audio { .. }), "{err:?}");
+    assert!(err.to_string().contains("no_such_file.mp4"), "{err}");
+}
+
+#[test]
+fn a_missing_folder_is_a_create_error_naming_the_path() {
+    let path = std::env::temp_dir().join("webtoonme-no-such-folder/sub/clip.mp4");
+    let err = VideoWriter::create(&path, W, H, Fps::integer(30).unwrap(), None).unwrap_err();
+    assert!(matches!(&err, RecordError::Create { io, .. } if io.kind() == std::io::ErrorKind::NotFound), "{err:?}");
+    let shown = err.to_string();
+    assert!(shown.contains("webtoonme-no-such-folder/sub/clip.mp4") && shown.contains("cannot create"), "{shown}");
+}
+
+#[test]
+fn pts_going_backwards_is_rejected_and_the_writer_goes_on() {
+    let dir = temp_dir("pts");
+    let path = dir.join("pts.mp4");
+    let backdrop = backdrop();
+    let mut writer = VideoWriter::create(&path, W, H, Fps::integer(30).unwrap(), None).unwrap();
+    let frame = |n| clip_frame(&backdrop, n, W, H);
+    writer.push(&frame(0), Duration::from_millis(0)).unwrap();
+    writer.push(&frame(1), Duration::from_millis(100)).unwrap();
+    for bad in [Duration::from_millis(50), Duration::from_millis(100)] {
+        let err = writer.push(&frame(2), bad).unwrap_err();
+        assert!(matches!(err, RecordError::Pts { index: 2, .. }), "{err:?}");
+        let shown = err.to_string();
+        assert!(shown.contains("pts.mp4") && shown.contains("does not come after"), "{shown}");
+    }
+    // Wrong buffer size: rejected, named.
+    let err = writer.push(&[0u8; 10], Duration::from_millis(200)).unwrap_err();
+    assert!(matches!(err, RecordError::FrameSize { got: 10, .. }), "{err:?}");
+    assert!(err.to_string().contains("pts.mp4"));
+    writer.push(&frame(2), Duration::from_millis(133)).unwrap();
+    let stats = writer.finish().unwrap();
+    assert_eq!(stats.frames, 3);
+    assert_eq!(read_back(&path).1.len(), 3);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn unusable_sizes_and_empty_recordings_are_errors() {
+    let dir = temp_dir("sizes");
+    let path = dir.join("zero.mp4");
+    for (w, h) in [(0, 240), (320, 0), (4000, 2000)] {
+        let err = VideoWriter::create(&path, w, h, Fps::integer(30).unwrap(), None).unwrap_err();
+        assert!(matches!(err, RecordError::Size { .. }), "{err:?}");
+        assert!(err.to_string().contains("zero.mp4"), "{err}");
+    }
+    assert!(!path.exists(), "no file for a rejected size");
+
+    let empty = dir.join("empty.mp4");
+    let writer = VideoWriter::create(&empty, W, H, Fps::integer(30).unwrap(), None).unwrap();
+    let err = writer.finish().unwrap_err();
+    assert!(matches!(err, RecordError::NoFrames { .. }), "{err:?}");
+    assert!(!empty.exists(), "an empty recording leaves no file");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Release timing of encode + mux per 1280x720 frame:
+/// `cargo test --release --test record -- --ignored --nocapture`.
+#[test]
+#[ignore = "timing; run in release"]
+fn encode_720p_timing() {
+    let dir = temp_dir("timing");
+    let path = dir.join("720p.mp4");
+    let photo = image::open(project_file("assets/demo/astronaut.png")).unwrap().to_rgb8();
+    let big = imageops::resize(&photo, 1480, 900, imageops::FilterType::Triangle);
+    let frames: Vec<Vec<u8>> = (0..60).map(|n| clip_frame(&big, n, 1280, 720)).collect();
+    let mut writer = VideoWriter::create(&path, 1280, 720, Fps::integer(30).unwrap(), None).unwrap();
+    let count = 300u32;
+    let mut times = Vec::new();
+    let start = Instant::now();
+    for n in 0..count {
+        let t = Instant::now();
+        writer.push(&frames[(n % 60) as usize], Duration::from_secs(1) * n / 30).unwrap();
+        times.push(t.elapsed());
+    }
+    let stats = writer.finish().unwrap();
+    let total = start.elapsed();
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    eprintln!(
+        "1280x720 encode+mux: mean {:.2} ms/frame, median {:.2}, p95 {:.2}, max {:.2}; {} bytes for {} frames ({:.2} Mbit/s at 30 fps, target {:.1})",
+        ms(total) / f64::from(count),
+        ms(times[times.len() / 2]),
+        ms(times[times.len() * 95 / 100]),
+        ms(times[times.len() - 1]),
+        stats.bytes,
+        stats.frames,
+        stats.bytes as f64 * 8.0 / stats.duration.as_secs_f64() / 1e6,
+        f64::from(stats.bitrate) / 1e6,
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn writer_config_sets_the_bitrate() {
+    let dir = temp_dir("bitrate");
+    let backdrop = backdrop();
+    let mut sizes = Vec::new();
+    for (name, bitrate) in [("low.mp4", 300_000), ("high.mp4", 3_000_000)] {
+        let path = dir.join(name);
+        let config = WriterConfig { bitrate: Some(bitrate), keyframe_interval: Duration::from_secs(1) };
+        let mut writer = VideoWriter::create_with(&path, W, H, Fps::integer(30).unwrap(), None, &config).unwrap();
+        for n in 0..30 {
+            writer.push(&clip_frame(&backdrop, n, W, H), Duration::from_secs(1) * n / 30).unwrap();
+        }
+        let stats = writer.finish().unwrap();
+        assert_eq!(stats.bitrate, bitrate);
+        sizes.push(stats.bytes);
+    }
+    assert!(sizes[1] > sizes[0] * 2, "bitrate has an effect: {sizes:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
