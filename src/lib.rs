@@ -4,6 +4,8 @@
 //! (perception worker) -> sinks ([`pipeline`] for live, bench, CLI). See ARCHITECTURE.md.
 
 pub mod bench;
+pub mod character;
+pub mod characters_cmd;
 pub mod cli;
 pub mod compose;
 pub mod detect;
@@ -24,5 +26,3 @@ pub mod setup;
 pub mod source;
 pub mod stylize;
 pub mod track;
-pub mod character;
-pub mod characters_cmd;

@@ -18,10 +18,10 @@ use crate::perception::{FrameAnalysis, Perception, PerceptionConfig};
 use crate::pipeline::{Next, Pipeline};
 use crate::record::{AudioSource, Fps, VideoWriter};
 use crate::render::{character_index, compose_frame, compose_params, installed_characters, stylize_stage};
+use crate::source::FrameSource;
 use crate::source::capture::CaptureMode;
 use crate::source::image_file::load_rgb;
 use crate::source::video::VideoSource;
-use crate::source::FrameSource;
 use crate::stylize::StylizedFrame;
 use crate::stylize::assign::AssignMode;
 
@@ -98,12 +98,18 @@ pub fn video(args: &VideoArgs) -> anyhow::Result<()> {
             None
         }
     };
-    let fps = Fps::from_f64(info.fps).with_context(|| format!("{}: frame rate {} not usable", args.input.display(), info.fps))?;
+    let fps = Fps::from_f64(info.fps)
+        .with_context(|| format!("{}: frame rate {} not usable", args.input.display(), info.fps))?;
     let mut writer = VideoWriter::create(&args.output, info.width, info.height, fps, audio)?;
 
     let input = args.input.clone();
-    let pipeline =
-        Pipeline::start_with(move || Ok(Box::new(VideoSource::open(&input)?)), CaptureMode::Lockstep, None, perception, Some(stage))?;
+    let pipeline = Pipeline::start_with(
+        move || Ok(Box::new(VideoSource::open(&input)?)),
+        CaptureMode::Lockstep,
+        None,
+        perception,
+        Some(stage),
+    )?;
     let total = info.frame_count;
     let mut progress = Progress::new(total);
     let mut out = Vec::new();
@@ -114,7 +120,16 @@ pub fn video(args: &VideoArgs) -> anyhow::Result<()> {
             Next::Frame(o) => {
                 let params = compose_params(&set.packs[o.stylized.scene_character]);
                 let t0 = Instant::now();
-                compose_frame(&mut compositor, &o.frame.rgb, o.frame.width, o.frame.height, &o.analysis, &o.stylized, params, &mut out)?;
+                compose_frame(
+                    &mut compositor,
+                    &o.frame.rgb,
+                    o.frame.width,
+                    o.frame.height,
+                    &o.analysis,
+                    &o.stylized,
+                    params,
+                    &mut out,
+                )?;
                 let t1 = Instant::now();
                 writer.push(&out, o.frame.pts)?;
                 t.add(&o, t1 - t0, t1.elapsed());
@@ -226,5 +241,8 @@ impl Progress {
 
 /// Whether a path looks like a picture the CLI can write.
 pub fn is_picture_path(p: &Path) -> bool {
-    matches!(p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(), Some("png" | "jpg" | "jpeg"))
+    matches!(
+        p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        Some("png" | "jpg" | "jpeg")
+    )
 }

@@ -159,3 +159,125 @@ fn rand_suffix() -> u64 {
     N.fetch_add(1, Ordering::Relaxed) * 1_000_003
         + std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as u64
 }
+
+#[test]
+fn unknown_character_lists_the_installed_ones() {
+    let dir = tempdir();
+    let img = project_file("assets/demo/astronaut.png");
+    let out = webtoonme(
+        &["photo", img.to_str().unwrap(), "-o", dir.join("o.png").to_str().unwrap(), "--character", "nobody"],
+        &[],
+    );
+    assert_clean_failure(&out, &["unknown character 'nobody'", "haru"]);
+}
+
+#[test]
+fn a_pack_with_a_corrupt_model_is_named() {
+    let dir = tempdir();
+    let pack = dir.join("packs").join("broken");
+    std::fs::create_dir_all(&pack).unwrap();
+    let toml = std::fs::read_to_string(project_file("assets/characters/haru/character.toml"))
+        .unwrap()
+        .replace("id = \"haru\"", "id = \"broken\"");
+    std::fs::write(pack.join("character.toml"), toml).unwrap();
+    std::fs::copy(project_file("assets/characters/haru/thumbnail.png"), pack.join("thumbnail.png")).unwrap();
+    std::fs::copy(project_file("assets/characters/haru/background.onnx"), pack.join("background.onnx")).unwrap();
+    std::fs::write(pack.join("face.onnx"), b"not an onnx model at all").unwrap();
+    let img = project_file("assets/demo/astronaut.png");
+    let out = webtoonme(
+        &["photo", img.to_str().unwrap(), "-o", dir.join("o.png").to_str().unwrap(), "--character", "broken"],
+        &[("WEBTOONME_CHARACTERS", dir.join("packs").as_path())],
+    );
+    assert_clean_failure(&out, &["broken", "face.onnx", "not a usable ONNX model"]);
+}
+
+#[test]
+fn video_rejects_a_file_that_is_not_a_video() {
+    let dir = tempdir();
+    let txt = dir.join("clip.mp4");
+    std::fs::write(&txt, "hello, not a video\n").unwrap();
+    let out = webtoonme(&["video", txt.to_str().unwrap(), "-o", dir.join("o.mp4").to_str().unwrap()], &[]);
+    assert_clean_failure(&out, &["clip.mp4"]);
+}
+
+/// A JPEG of the astronaut stored sideways with an EXIF orientation tag (6: rotate 90 degrees
+/// clockwise to show it upright).
+fn jpeg_with_orientation(path: &Path, orientation: u16) {
+    let img = image::open(project_file("assets/demo/astronaut.png")).unwrap().into_rgb8();
+    // stored as a camera held sideways records it: turned 90 degrees counter-clockwise
+    let small = image::imageops::rotate270(&image::imageops::crop_imm(&img, 0, 0, 512, 384).to_image());
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92).encode_image(&small).unwrap();
+    // APP1 Exif: little-endian TIFF with one IFD entry, Orientation (0x0112), SHORT, count 1
+    let mut tiff = vec![b'I', b'I', 42, 0, 8, 0, 0, 0, 1, 0];
+    tiff.extend_from_slice(&0x0112u16.to_le_bytes());
+    tiff.extend_from_slice(&3u16.to_le_bytes());
+    tiff.extend_from_slice(&1u32.to_le_bytes());
+    tiff.extend_from_slice(&orientation.to_le_bytes());
+    tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    std::fs::write(path, out).unwrap();
+}
+
+#[test]
+fn photo_honours_exif_orientation_and_writes_jpeg_too() {
+    let dir = tempdir();
+    let input = dir.join("turned.jpg");
+    jpeg_with_orientation(&input, 6);
+    let output = dir.join("webtoon.jpg");
+    let out = webtoonme(&["photo", input.to_str().unwrap(), "-o", output.to_str().unwrap()], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written = image::open(&output).unwrap();
+    assert_eq!((written.width(), written.height()), (512, 384), "rotated upright");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 face(s)"), "the upright face is found");
+}
+
+fn ffprobe_json(path: &Path) -> serde_json::Value {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-show_streams", "-show_format", "-of", "json"])
+        .arg(path)
+        .output()
+        .expect("ffprobe (setup installs ffmpeg)");
+    assert!(out.status.success() && out.stderr.is_empty(), "ffprobe: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn video_keeps_frame_count_rate_and_audio() {
+    let dir = tempdir();
+    let input = dir.join("in.mp4");
+    // the astronaut panning, 25 fps, 2 s, with a tone: a baseline H.264 + AAC file
+    let made = Command::new("ffmpeg")
+        .args(["-loglevel", "error", "-y", "-loop", "1", "-i"])
+        .arg(project_file("assets/demo/astronaut.png"))
+        .args(["-f", "lavfi", "-i", "sine=frequency=440", "-t", "2", "-vf"])
+        .arg("crop=400:300:'20+40*t':20,format=yuv420p")
+        .args(["-r", "25", "-c:v", "libx264", "-profile:v", "baseline", "-c:a", "aac", "-shortest"])
+        .arg(&input)
+        .status()
+        .expect("ffmpeg (setup installs it)");
+    assert!(made.success());
+    let output = dir.join("out.mp4");
+    let out = webtoonme(&["video", input.to_str().unwrap(), "-o", output.to_str().unwrap()], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (a, b) = (ffprobe_json(&input), ffprobe_json(&output));
+    let stream = |v: &serde_json::Value, kind: &str| {
+        v["streams"].as_array().unwrap().iter().find(|s| s["codec_type"] == kind).cloned()
+    };
+    let (va, vb) = (stream(&a, "video").unwrap(), stream(&b, "video").unwrap());
+    assert_eq!(va["nb_read_frames"], vb["nb_read_frames"], "same frame count");
+    assert_eq!(va["r_frame_rate"], vb["r_frame_rate"], "same frame rate");
+    assert_eq!(vb["codec_name"], "h264");
+    assert_eq!(vb["pix_fmt"], "yuv420p");
+    assert_eq!((vb["width"].as_u64(), vb["height"].as_u64()), (Some(400), Some(300)));
+    let audio = stream(&b, "audio").expect("audio kept");
+    let da: f64 = stream(&a, "audio").unwrap()["duration"].as_str().unwrap().parse().unwrap();
+    let db: f64 = audio["duration"].as_str().unwrap().parse().unwrap();
+    assert!((da - db).abs() < 0.1, "audio {da} s in, {db} s out");
+}

@@ -378,7 +378,10 @@ fn compose_time_720p() {
     };
     let mut with_ink = ComposeInputs { person_mask: Some(MaskView { data: &mask, width: 256, height: 144 }), ..full };
     with_ink.params.silhouette_ink = 0.8;
-    let cases: [(&str, &ComposeInputs<'_>); 4] = [
+    let mut ink_only = ComposeInputs { person_mask: with_ink.person_mask, ..ComposeInputs::new(&frame, width, height) };
+    ink_only.params.silhouette_ink = 0.8;
+    let cases: [(&str, &ComposeInputs<'_>); 5] = [
+        ("frame + ink", &ink_only),
         ("frame only", &ComposeInputs::new(&frame, width, height)),
         ("background + guide", &ComposeInputs { faces: &[], ..full }),
         ("background + guide + 2 faces", &full),

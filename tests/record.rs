@@ -31,6 +31,13 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Remove a test's folder, unless `WEBTOONME_KEEP_TEST_FILES` is set (to inspect the outputs).
+fn cleanup(dir: &Path) {
+    if std::env::var_os("WEBTOONME_KEEP_TEST_FILES").is_none() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
 /// The astronaut photo scaled to 420x300: frames are moving 320x240 windows over it.
 fn backdrop() -> RgbImage {
     let photo = image::open(project_file("assets/demo/astronaut.png")).expect("assets/demo/astronaut.png").to_rgb8();
@@ -117,7 +124,8 @@ fn round_trip(name: &str, fps: Fps, r_frame_rate: &str) {
     let path = dir.join("out.mp4");
     let backdrop = backdrop();
     let frame_time = Duration::from_secs_f64(1.0 / fps.as_f64());
-    let pushed: Vec<(Vec<u8>, Duration)> = (0..FRAMES).map(|n| (clip_frame(&backdrop, n, W, H), frame_time * n)).collect();
+    let pushed: Vec<(Vec<u8>, Duration)> =
+        (0..FRAMES).map(|n| (clip_frame(&backdrop, n, W, H), frame_time * n)).collect();
 
     let stats = write_clip(&path, (W, H), fps, &pushed);
     assert_eq!((stats.frames, stats.skipped), (u64::from(FRAMES), 0));
@@ -164,7 +172,7 @@ fn round_trip(name: &str, fps: Fps, r_frame_rate: &str) {
     assert_eq!(video["color_space"], "smpte170m");
     assert_eq!(video["color_range"], "tv");
     assert_eq!(probe["streams"].as_array().unwrap().len(), 1, "video only");
-    let _ = std::fs::remove_dir_all(dir);
+    cleanup(&dir);
 }
 
 #[test]
@@ -201,7 +209,7 @@ fn variable_frame_times_are_kept() {
     }
     let probe = ffprobe(&path);
     assert_eq!(stream(&probe, "video")["nb_frames"], gaps_ms.len().to_string());
-    let _ = std::fs::remove_dir_all(dir);
+    cleanup(&dir);
 }
 
 #[test]
@@ -224,7 +232,7 @@ fn odd_sizes_are_padded_to_even() {
     }
     let probe = ffprobe(&path);
     assert_eq!(stream(&probe, "video")["width"], 162);
-    let _ = std::fs::remove_dir_all(dir);
+    cleanup(&dir);
 }
 
 /// An MP4 with H.264 Baseline video and AAC audio, made by ffmpeg (2 s, 30 fps, 440 Hz tone).
@@ -295,7 +303,7 @@ fn the_input_audio_is_copied() {
 
     // Our own output reads back as a source of AAC again.
     assert!(AudioSource::from_mp4(&output).unwrap().is_some());
-    let _ = std::fs::remove_dir_all(dir);
+    cleanup(&dir);
 }
 
 #[test]
@@ -341,7 +349,7 @@ fn pts_going_backwards_is_rejected_and_the_writer_goes_on() {
     let stats = writer.finish().unwrap();
     assert_eq!(stats.frames, 3);
     assert_eq!(read_back(&path).1.len(), 3);
-    let _ = std::fs::remove_dir_all(dir);
+    cleanup(&dir);
 }
 
 #[test]
@@ -360,7 +368,7 @@ fn unusable_sizes_and_empty_recordings_are_errors() {
     let err = writer.finish().unwrap_err();
     assert!(matches!(err, RecordError::NoFrames { .. }), "{err:?}");
     assert!(!empty.exists(), "an empty recording leaves no file");
-    let _ = std::fs::remove_dir_all(dir);
+    cleanup(&dir);
 }
 
 /// Release timing of encode + mux per 1280x720 frame:
@@ -397,7 +405,7 @@ fn encode_720p_timing() {
         stats.bytes as f64 * 8.0 / stats.duration.as_secs_f64() / 1e6,
         f64::from(stats.bitrate) / 1e6,
     );
-    let _ = std::fs::remove_dir_all(dir);
+    cleanup(&dir);
 }
 
 #[test]
@@ -417,5 +425,5 @@ fn writer_config_sets_the_bitrate() {
         sizes.push(stats.bytes);
     }
     assert!(sizes[1] > sizes[0] * 2, "bitrate has an effect: {sizes:?}");
-    let _ = std::fs::remove_dir_all(dir);
+    cleanup(&dir);
 }

@@ -208,6 +208,51 @@ pub fn warp_rgb8(rgb: &[u8], w: u32, h: u32, src_from_dst: &Affine2, out_w: usiz
     }
 }
 
+/// Like [`warp_rgb8`] with a Catmull-Rom (bicubic) filter: sharper, for pictures that are
+/// resampled twice (the face crop is pasted back onto the frame). About 3x the cost of bilinear.
+#[allow(clippy::too_many_arguments)]
+pub fn warp_rgb8_cubic(rgb: &[u8], w: u32, h: u32, src_from_dst: &Affine2, out_w: usize, out_h: usize, out: &mut [u8]) {
+    assert_eq!(out.len(), out_w * out_h * 3, "output size");
+    #[inline]
+    fn weights(t: f32) -> [f32; 4] {
+        let (t2, t3) = (t * t, t * t * t);
+        [-0.5 * t3 + t2 - 0.5 * t, 1.5 * t3 - 2.5 * t2 + 1.0, -1.5 * t3 + 2.0 * t2 + 0.5 * t, 0.5 * t3 - 0.5 * t2]
+    }
+    let (wi, hi) = (w as i32, h as i32);
+    let stride = w as usize * 3;
+    let m = src_from_dst;
+    for v in 0..out_h {
+        let vy = v as f32 + 0.5;
+        let mut sx = m.a * 0.5 + m.b * vy + m.c - 0.5;
+        let mut sy = m.d * 0.5 + m.e * vy + m.f - 0.5;
+        for px in out[v * out_w * 3..(v + 1) * out_w * 3].chunks_exact_mut(3) {
+            let (x0, y0) = (sx.floor(), sy.floor());
+            let (wx, wy) = (weights(sx - x0), weights(sy - y0));
+            let (x0, y0) = (x0 as i32, y0 as i32);
+            let mut acc = [0.0f32; 3];
+            for (j, wyj) in wy.iter().enumerate() {
+                let yy = (y0 - 1 + j as i32).clamp(0, hi - 1) as usize;
+                let row = &rgb[yy * stride..];
+                let mut racc = [0.0f32; 3];
+                for (i, wxi) in wx.iter().enumerate() {
+                    let xx = (x0 - 1 + i as i32).clamp(0, wi - 1) as usize * 3;
+                    racc[0] += wxi * row[xx] as f32;
+                    racc[1] += wxi * row[xx + 1] as f32;
+                    racc[2] += wxi * row[xx + 2] as f32;
+                }
+                for k in 0..3 {
+                    acc[k] += wyj * racc[k];
+                }
+            }
+            for k in 0..3 {
+                px[k] = acc[k].round().clamp(0.0, 255.0) as u8;
+            }
+            sx += m.a;
+            sy += m.d;
+        }
+    }
+}
+
 /// Letterbox a `w` x `h` frame into a `size` x `size` square (aspect kept, centred, zero padding):
 /// returns `frame_from_tensor`.
 pub fn letterbox(w: u32, h: u32, size: u32) -> Affine2 {

@@ -161,7 +161,8 @@ impl AudioSource {
         };
         // The AudioSpecificConfig is authoritative (MP4 writers put 2 in the sample entry's
         // channel count whatever the layout).
-        const RATES: [u32; 13] = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+        const RATES: [u32; 13] =
+            [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
         let rate = RATES.get(usize::from(spec.freq_index)).copied().unwrap_or(u32::from(mp4a.samplerate.value()));
         let channels = match spec.chan_conf {
             1..=6 => u16::from(spec.chan_conf),
@@ -243,12 +244,14 @@ impl AudioCopy {
         while self.next < self.source.samples.len() && self.rel(self.next) < limit {
             let s = self.source.samples[self.next];
             self.buf.resize(s.size as usize, 0);
-            self.source.file.seek(SeekFrom::Start(s.offset)).and_then(|_| self.source.file.read_exact(&mut self.buf)).map_err(
-                |e| RecordError::Audio {
-                    path: self.source.path.clone(),
-                    reason: format!("cannot read audio sample {}: {e}", self.next + 1),
-                },
-            )?;
+            self.source
+                .file
+                .seek(SeekFrom::Start(s.offset))
+                .and_then(|_| self.source.file.read_exact(&mut self.buf))
+                .map_err(|e| RecordError::Audio {
+                path: self.source.path.clone(),
+                reason: format!("cannot read audio sample {}: {e}", self.next + 1),
+            })?;
             mux.write_audio(&self.buf, s.duration)
                 .map_err(|io| RecordError::Write { path: output.to_path_buf(), io })?;
             self.next += 1;
@@ -369,8 +372,7 @@ impl Tables<'_> {
         if samples.len() < count {
             return Err(format!("corrupt MP4: audio chunks hold {} of {count} samples", samples.len()));
         }
-        let mut durations =
-            self.durations.iter().flat_map(|&(n, delta)| std::iter::repeat_n(delta, n as usize));
+        let mut durations = self.durations.iter().flat_map(|&(n, delta)| std::iter::repeat_n(delta, n as usize));
         let mut dts = 0u64;
         let mut last = 1024;
         for s in &mut samples {

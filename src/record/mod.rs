@@ -98,7 +98,9 @@ impl Fps {
 
     /// One frame's duration (rounded to the nanosecond).
     pub fn frame_duration(self) -> Duration {
-        Duration::from_nanos(((u64::from(self.den) * 1_000_000_000 + u64::from(self.num) / 2) / u64::from(self.num)).max(1))
+        Duration::from_nanos(
+            ((u64::from(self.den) * 1_000_000_000 + u64::from(self.num) / 2) / u64::from(self.num)).max(1),
+        )
     }
 
     /// The video track timescale and the ticks of one frame: 90 kHz when the rate divides it
@@ -237,12 +239,8 @@ impl VideoWriter {
         audio: Option<AudioSource>,
         config: &WriterConfig,
     ) -> Result<Self, RecordError> {
-        let size_error = |reason: &str| RecordError::Size {
-            path: path.to_path_buf(),
-            width,
-            height,
-            reason: reason.to_string(),
-        };
+        let size_error =
+            |reason: &str| RecordError::Size { path: path.to_path_buf(), width, height, reason: reason.to_string() };
         if width == 0 || height == 0 {
             return Err(size_error("the size is 0"));
         }

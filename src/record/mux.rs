@@ -214,11 +214,8 @@ impl Mp4Muxer {
         close(&mut b, at);
 
         // Video track.
-        let video_edit = (video_start > 0).then_some(Edit {
-            delay: video_start,
-            media_time: 0,
-            play: self.video.total_duration(),
-        });
+        let video_edit =
+            (video_start > 0).then_some(Edit { delay: video_start, media_time: 0, play: self.video.total_duration() });
         let video_header = TrackHeader {
             id: 1,
             duration: video_duration,

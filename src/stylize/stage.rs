@@ -11,7 +11,7 @@ use super::face_align::{FACE_CROP, FaceAlignment, FaceMasker, align};
 use super::model::{RgbBuffer, StylizerModel};
 use crate::frame::Frame;
 use crate::perception::FrameAnalysis;
-use crate::perception::geometry::{Affine2, warp_rgb8};
+use crate::perception::geometry::{Affine2, warp_rgb8, warp_rgb8_cubic};
 use crate::perception::runtime::RuntimeError;
 
 /// The models of one character (either may be missing: that part passes through).
@@ -143,7 +143,7 @@ impl StylizeStage {
             let al: FaceAlignment = align(&face.landmarks_px, FACE_CROP);
             let n = FACE_CROP as usize;
             self.crop.resize(FACE_CROP, FACE_CROP);
-            warp_rgb8(&frame.rgb, w, h, &al.frame_from_crop, n, n, &mut self.crop.rgb);
+            warp_rgb8_cubic(&frame.rgb, w, h, &al.frame_from_crop, n, n, &mut self.crop.rgb);
             let mut layer = self.spare_faces.pop().unwrap_or_default();
             model.run(&self.crop.rgb, FACE_CROP, FACE_CROP, &mut self.styled)?;
             model_time += model.session().last_run();
