@@ -42,6 +42,12 @@ fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
     let m10 = textureLoad(mask_tex, vec2<i32>(i1.x, i0.y), 0).r;
     let m01 = textureLoad(mask_tex, vec2<i32>(i0.x, i1.y), 0).r;
     let m11 = textureLoad(mask_tex, i1, 0).r;
+    // Flat mask (most of the frame): the gradient is below SOFT_EDGE_GRADIENT, no ink. Leaving
+    // early makes this pass cheap on software rasterizers.
+    let spread = max(max(m00, m10), max(m01, m11)) - min(min(m00, m10), min(m01, m11));
+    if spread * 1.5 < SOFT_EDGE_GRADIENT {
+        discard;
+    }
     let m = mix(mix(m00, m10, f.x), mix(m01, m11, f.x), f.y);
     let gradient_texel = vec2<f32>(mix(m10 - m00, m11 - m01, f.y), mix(m01 - m00, m11 - m10, f.x));
     let gradient_px = length(gradient_texel * texel_scale);

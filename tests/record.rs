@@ -286,16 +286,6 @@ fn the_input_audio_is_copied() {
     assert!((num(&after["format"]["duration"]) - 2.0).abs() < 0.05, "{}", after["format"]);
 
     // The copy is byte-exact: the decoded audio is identical.
-    let pcm = |path: &Path| {
-        let out = Command::new("ffmpeg")
-            .args(["-nostdin", "-v", "error", "-i"])
-            .arg(path)
-            .args(["-map", "0:a", "-f", "s16le", "-"])
-            .output()
-            .unwrap_or_else(|_| tool_missing("ffmpeg"));
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        out.stdout
-    };
     let (pcm_in, pcm_out) = (pcm(&input), pcm(&output));
     assert!(pcm_in.len().abs_diff(pcm_out.len()) <= 4096, "{} vs {} bytes of PCM", pcm_in.len(), pcm_out.len());
     let n = pcm_in.len().min(pcm_out.len());
@@ -303,6 +293,98 @@ fn the_input_audio_is_copied() {
 
     // Our own output reads back as a source of AAC again.
     assert!(AudioSource::from_mp4(&output).unwrap().is_some());
+    cleanup(&dir);
+}
+
+/// Decoded audio of `path` as 16-bit PCM (ffmpeg).
+fn pcm(path: &Path) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(path)
+        .args(["-map", "0:a", "-f", "s16le", "-"])
+        .output()
+        .unwrap_or_else(|_| tool_missing("ffmpeg"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+#[test]
+fn a_clip_from_the_middle_takes_the_matching_audio() {
+    // Frames 15..45 of the input (0.5 s to 1.5 s), as clip recording or a trimmed run does.
+    let dir = temp_dir("audio-clip");
+    let input = ffmpeg_fixture(&dir);
+    let output = dir.join("clip.mp4");
+    let audio = AudioSource::from_mp4(&input).unwrap().unwrap();
+    let mut source = VideoSource::open(&input).unwrap();
+    let mut writer = VideoWriter::create(&output, W, H, Fps::integer(30).unwrap(), Some(audio)).unwrap();
+    let mut frame = Frame::empty();
+    let mut n = 0;
+    while source.next_frame(&mut frame).unwrap() {
+        if (15..45).contains(&n) {
+            writer.push_frame(&frame).unwrap();
+        }
+        n += 1;
+    }
+    let stats = writer.finish().unwrap();
+    assert_eq!(stats.frames, 30);
+    assert!((stats.audio_duration.as_secs_f64() - 1.0).abs() < 0.001, "{stats:?}");
+
+    let probe = ffprobe(&output);
+    let audio = stream(&probe, "audio");
+    assert!((num(&audio["duration"]) - 1.0).abs() < 0.01, "{audio}");
+    assert!(num(&audio["start_time"]).abs() < 0.001, "{audio}");
+    assert!((num(&probe["format"]["duration"]) - 1.0).abs() < 0.01, "{}", probe["format"]);
+
+    // Sample-exact: the clip's sound is the input's sound from 0.5 s (22050 samples) on.
+    let (whole, clip) = (pcm(&input), pcm(&output));
+    let from = 22050 * 2;
+    // One second (the edit list's length); ffmpeg decodes the last AAC frame whole, as it does
+    // for the input, so up to 1023 samples more come out.
+    assert!((44100 * 2..(44100 + 1024) * 2).contains(&clip.len()), "{} bytes of mono 16-bit PCM", clip.len());
+    // Same samples at the same instants: a one-sample shift of the 440 Hz tone would differ by
+    // hundreds; AAC decoding from a fresh state (the pre-roll frame) differs by 1 LSB at most.
+    let samples = |b: &[u8]| b.chunks_exact(2).map(|s| i16::from_le_bytes([s[0], s[1]])).collect::<Vec<_>>();
+    let (whole, clip) = (samples(&whole[from..]), samples(&clip));
+    let worst = whole.iter().zip(&clip).map(|(a, b)| (a - b).abs()).max().unwrap();
+    assert!(worst <= 2, "the clip's audio is not the input's from 0.5 s (off by up to {worst})");
+
+    // Writing over the file the audio comes from is refused before anything is truncated.
+    let size = std::fs::metadata(&input).unwrap().len();
+    let audio = AudioSource::from_mp4(&input).unwrap();
+    let err = VideoWriter::create(&input, W, H, Fps::integer(30).unwrap(), audio).unwrap_err();
+    assert!(matches!(err, RecordError::Create { .. }) && err.to_string().contains("in.mp4"), "{err}");
+    assert_eq!(std::fs::metadata(&input).unwrap().len(), size);
+    cleanup(&dir);
+}
+
+#[test]
+fn audio_the_copy_cannot_handle_is_dropped_not_an_error() {
+    let _ = env_logger::builder().is_test(true).filter_level(log::LevelFilter::Warn).try_init();
+    let dir = temp_dir("other-audio");
+    // AC-3 has its own sample entry ('ac-3'); MP3 is 'mp4a' with another object type.
+    for (codec, name) in [("ac3", "ac3.mp4"), ("libmp3lame", "mp3.mp4")] {
+        let path = dir.join(name);
+        let out = Command::new("ffmpeg")
+            .args([
+                "-nostdin",
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440",
+                "-t",
+                "1",
+                "-c:a",
+                codec,
+            ])
+            .arg(&path)
+            .output()
+            .unwrap_or_else(|_| tool_missing("ffmpeg"));
+        assert!(out.status.success(), "ffmpeg {codec}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(AudioSource::from_mp4(&path).unwrap().is_none(), "{codec} is not copied");
+    }
     cleanup(&dir);
 }
 
@@ -352,11 +434,34 @@ fn pts_going_backwards_is_rejected_and_the_writer_goes_on() {
     cleanup(&dir);
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_a_write_error_naming_the_path() {
+    // /dev/full accepts the open and fails every write with ENOSPC.
+    let path = Path::new("/dev/full");
+    let backdrop = backdrop();
+    let mut writer = VideoWriter::create(path, W, H, Fps::integer(30).unwrap(), None).unwrap();
+    let mut result = Ok(());
+    for n in 0..FRAMES {
+        result = writer.push(&clip_frame(&backdrop, n, W, H), Duration::from_secs(1) * n / 30);
+        if result.is_err() {
+            break;
+        }
+    }
+    // Small frames may all fit the write buffer: then finish meets the full disk.
+    let err = match result {
+        Err(e) => e,
+        Ok(()) => writer.finish().unwrap_err(),
+    };
+    assert!(matches!(&err, RecordError::Write { io, .. } if io.kind() == std::io::ErrorKind::StorageFull), "{err:?}");
+    assert!(err.to_string().starts_with("cannot write /dev/full: "), "{err}");
+}
+
 #[test]
 fn unusable_sizes_and_empty_recordings_are_errors() {
     let dir = temp_dir("sizes");
     let path = dir.join("zero.mp4");
-    for (w, h) in [(0, 240), (320, 0), (4000, 2000)] {
+    for (w, h) in [(0, 240), (320, 0), (8, 8), (4000, 2000)] {
         let err = VideoWriter::create(&path, w, h, Fps::integer(30).unwrap(), None).unwrap_err();
         assert!(matches!(err, RecordError::Size { .. }), "{err:?}");
         assert!(err.to_string().contains("zero.mp4"), "{err}");

@@ -7,12 +7,18 @@
 //! for `webtoonme video`, the recorder thread for clips); the encoder runs single-threaded.
 //!
 //! Colour: Y'CbCr from sRGB with the BT.601 matrix, limited range (Y 16-235, C 16-240), chroma
-//! as the rounded mean of each 2x2 block (centred siting, as JPEG). This is the inverse of what
+//! from the rounded mean of each 2x2 block. This is the inverse of what the project's
 //! [`crate::source::video::VideoSource`] (openh264's `write_rgb8`) and common players assume for
-//! SD/HD H.264 without other signalling; the SPS also says so in its VUI (SMPTE 170M, limited).
+//! H.264 without other signalling; the SPS also says so in its VUI (SMPTE 170M, limited range).
 //! Odd widths/heights are padded to even with copies of the last column/row: H.264 4:2:0 cannot
 //! crop to an odd size, so the coded (and decoded) picture is one pixel wider/taller.
 //! No per-frame allocation: the I420 planes and the sample buffer are reused.
+//!
+//! Rate control: openh264's bitrate mode with frame skipping off, so every pushed frame becomes a
+//! sample. openh264 says so on stderr once per encoder ("bEnableFrameSkip = 0, bitrate can't be
+//! controlled ... without enabling skip frame"): its log level can only be set after that message
+//! (the crate offers no earlier hook without `unsafe`). The bitrate is still followed closely
+//! (4.4 Mbit/s for a 5 Mbit/s target on the 720p test clip); only hard overshoot limiting is off.
 
 use openh264::OpenH264API;
 use openh264::encoder::{
@@ -25,6 +31,8 @@ use openh264::formats::YUVSlices;
 const AUTO_BITS_PER_PIXEL: f64 = 5_000_000.0 / (1280.0 * 720.0 * 30.0);
 /// Floor of the automatic bitrate (small pictures still need a few bits per frame).
 const AUTO_MIN_BITRATE: u32 = 800_000;
+/// openh264's smallest picture side.
+pub(crate) const MIN_SIDE: u32 = 16;
 /// openh264's limit: 3840x2160 either way round.
 pub(crate) const MAX_LONG_SIDE: u32 = 3840;
 pub(crate) const MAX_SHORT_SIDE: u32 = 2160;
