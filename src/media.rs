@@ -50,7 +50,7 @@ pub fn photo(args: &PhotoArgs) -> anyhow::Result<()> {
     let mut compositor = Compositor::new_headless()?;
     let mut out = Vec::new();
     let params = compose_params(&set.packs[stylized.scene_character]);
-    compose_frame(&mut compositor, &frame.rgb, frame.width, frame.height, &analysis, &stylized, params, &mut out)?;
+    compose_frame(&mut compositor, &frame, &analysis, &stylized, params, &mut out)?;
     let img = image::RgbImage::from_raw(frame.width, frame.height, out).context("composited picture size")?;
     crate::detect::save_image(&img, &args.output)?;
     let worn: Vec<&str> = stylized.faces.iter().map(|f| set.packs[f.character].id.as_str()).collect();
@@ -120,16 +120,7 @@ pub fn video(args: &VideoArgs) -> anyhow::Result<()> {
             Next::Frame(o) => {
                 let params = compose_params(&set.packs[o.stylized.scene_character]);
                 let t0 = Instant::now();
-                compose_frame(
-                    &mut compositor,
-                    &o.frame.rgb,
-                    o.frame.width,
-                    o.frame.height,
-                    &o.analysis,
-                    &o.stylized,
-                    params,
-                    &mut out,
-                )?;
+                compose_frame(&mut compositor, &o.frame, &o.analysis, &o.stylized, params, &mut out)?;
                 let t1 = Instant::now();
                 writer.push(&out, o.frame.pts)?;
                 t.add(&o, t1 - t0, t1.elapsed());

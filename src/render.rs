@@ -8,6 +8,7 @@ use anyhow::{Context, bail};
 
 use crate::character::{CharacterPack, CharacterSet};
 use crate::compose::{ComposeInputs, ComposeParams, Compositor, FaceLayer, LowRes, MaskView};
+use crate::frame::Frame;
 use crate::perception::FrameAnalysis;
 use crate::perception::runtime::SessionOptions;
 use crate::stylize::assign::{AssignMode, CharacterAssigner};
@@ -66,9 +67,7 @@ pub fn stylize_stage(
 /// Compose a frame from its analysis and stylized parts into `out` (RGB8, frame size).
 pub fn compose_frame(
     compositor: &mut Compositor,
-    frame_rgb: &[u8],
-    width: u32,
-    height: u32,
+    frame: &Frame,
     analysis: &FrameAnalysis,
     stylized: &StylizedFrame,
     params: ComposeParams,
@@ -89,9 +88,9 @@ pub fn compose_frame(
     }
     let mask = &analysis.person_mask;
     let inputs = ComposeInputs {
-        frame: frame_rgb,
-        width,
-        height,
+        frame: &frame.rgb,
+        width: frame.width,
+        height: frame.height,
         background: stylized.has_background().then_some(low(&stylized.background)),
         guide: stylized.has_background().then_some(low(&stylized.guide)),
         person_mask: (!mask.prob.is_empty()).then_some(MaskView {

@@ -40,17 +40,7 @@ fn identity_face_stylizer_gives_back_the_input_away_from_the_feather() {
         stage.process(&frame, &a, &mut s).unwrap();
         assert_eq!(s.faces.len(), a.faces.len());
         let mut out = Vec::new();
-        compose_frame(
-            &mut compositor(),
-            &frame.rgb,
-            frame.width,
-            frame.height,
-            &a,
-            &s,
-            ComposeParams::default(),
-            &mut out,
-        )
-        .unwrap();
+        compose_frame(&mut compositor(), &frame, &a, &s, ComposeParams::default(), &mut out).unwrap();
         // classify every frame pixel by the face alpha it receives
         let (w, h) = (frame.width as usize, frame.height as usize);
         let (mut inside, mut inside_n, mut outside_max) = (0u64, 0u64, 0i32);
@@ -100,7 +90,7 @@ fn render(character: usize, mode: AssignMode, img: &image::RgbImage) -> (Vec<u8>
     stage.process(&frame, &a, &mut s).unwrap();
     let mut out = Vec::new();
     let params = compose_params(&set.packs[s.scene_character]);
-    compose_frame(&mut compositor(), &frame.rgb, frame.width, frame.height, &a, &s, params, &mut out).unwrap();
+    compose_frame(&mut compositor(), &frame, &a, &s, params, &mut out).unwrap();
     (out, s)
 }
 
