@@ -16,7 +16,7 @@ use crate::compose::Compositor;
 use crate::frame::Frame;
 use crate::perception::{FrameAnalysis, Perception, PerceptionConfig};
 use crate::pipeline::{Next, Pipeline};
-use crate::record::{AudioSource, Fps, VideoWriter};
+use crate::record::{AudioSource, EncoderThread, Fps, VideoWriter};
 use crate::render::{character_index, compose_frame, compose_params, installed_characters, stylize_stage};
 use crate::source::FrameSource;
 use crate::source::capture::CaptureMode;
@@ -100,7 +100,9 @@ pub fn video(args: &VideoArgs) -> anyhow::Result<()> {
     };
     let fps = Fps::from_f64(info.fps)
         .with_context(|| format!("{}: frame rate {} not usable", args.input.display(), info.fps))?;
-    let mut writer = VideoWriter::create(&args.output, info.width, info.height, fps, audio)?;
+    let writer = VideoWriter::create(&args.output, info.width, info.height, fps, audio)?;
+    // encoding on its own thread: composing the next frame overlaps encoding this one
+    let encoder = EncoderThread::start(writer, 2)?;
 
     let input = args.input.clone();
     let pipeline = Pipeline::start_with(
@@ -112,7 +114,6 @@ pub fn video(args: &VideoArgs) -> anyhow::Result<()> {
     )?;
     let total = info.frame_count;
     let mut progress = Progress::new(total);
-    let mut out = Vec::new();
     let mut frames = 0u64;
     let mut t = StageSums::default();
     loop {
@@ -120,9 +121,12 @@ pub fn video(args: &VideoArgs) -> anyhow::Result<()> {
             Next::Frame(o) => {
                 let params = compose_params(&set.packs[o.stylized.scene_character]);
                 let t0 = Instant::now();
+                let mut out = encoder.buffer();
                 compose_frame(&mut compositor, &o.frame, &o.analysis, &o.stylized, params, &mut out)?;
                 let t1 = Instant::now();
-                writer.push(&out, o.frame.pts)?;
+                if !encoder.push(out, o.frame.pts) {
+                    break; // the encoder failed; finish() reports why
+                }
                 t.add(&o, t1 - t0, t1.elapsed());
                 frames += 1;
                 progress.update(frames);
@@ -134,7 +138,7 @@ pub fn video(args: &VideoArgs) -> anyhow::Result<()> {
     }
     pipeline.shutdown()?;
     progress.finish(frames);
-    let stats = writer.finish()?;
+    let stats = encoder.finish()?;
     t.print(frames);
     eprintln!(
         "{} -> {}: {} frames, {:.2} s at {} fps{}",
@@ -171,7 +175,7 @@ impl StageSums {
     fn print(&self, frames: u64) {
         let n = frames.max(1) as f64;
         eprintln!(
-            "per frame: perception {:.1} ms, background {:.1} ms, faces {:.1} ms, compose {:.1} ms, encode {:.1} ms",
+            "per frame: perception {:.1} ms, background {:.1} ms, faces {:.1} ms, compose {:.1} ms, waiting for the encoder {:.1} ms",
             self.perception / n,
             self.background / n,
             self.faces / n,

@@ -26,6 +26,7 @@
 mod audio;
 mod encoder;
 mod mux;
+mod thread;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -35,6 +36,7 @@ pub use audio::AudioSource;
 use audio::{AudioCopy, duration_to_ticks, ticks_to_duration};
 use encoder::{EncoderSettings, H264Encoder, MAX_LONG_SIDE, MAX_SHORT_SIDE, MIN_SIDE};
 use mux::{MoovInfo, Mp4Muxer};
+pub use thread::EncoderThread;
 
 /// Audio is written in chunks once it lags the video by this much.
 const AUDIO_INTERLEAVE: Duration = Duration::from_millis(500);
