@@ -3,6 +3,8 @@
 # Expects scripts/setup.sh to have run (models and ONNX Runtime present); `make test` does both.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# headless machines: the Vulkan loader complains on every start without a runtime folder
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then export XDG_RUNTIME_DIR="${TMPDIR:-/tmp}/webtoonme-runtime-$(id -u)"; mkdir -p -m 700 "$XDG_RUNTIME_DIR"; fi
 
 step() { printf '\n== %s\n' "$*"; }
 

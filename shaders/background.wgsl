@@ -1,12 +1,13 @@
 // Background pass: joint-bilateral upsampling (JBU) of the stylized low-res background, guided by
-// the full-resolution camera frame. Output = the composed frame's base layer, one fragment per
-// output pixel (vertex stage: fullscreen.wgsl).
+// the full-resolution camera frame, written into the output texture (the composed frame's base
+// layer). A compute shader, one invocation per output pixel: on software rasterizers (lavapipe)
+// it costs a fraction of the same work as a fullscreen fragment pass.
 //
-// For each output pixel, 4x4 low-res taps around its position are weighted by
-//   spatial: Gaussian of the tap's distance to the pixel (in low-res texels), times
-//   range:   Gaussian of the colour distance between the full-res frame pixel and the guide
-//            (the frame at the working resolution, what the background model saw) at that tap,
-// so a tap on the other side of an edge in the frame gets ~no weight and edges stay sharp.
+// For each output pixel, the 3x3 low-res texels around its position are weighted by
+//   spatial: a Gaussian of the texel's distance to the pixel (in low-res texels), times
+//   range:   a Gaussian of the colour distance between the full-res frame pixel and the guide
+//            (the frame at the working resolution, what the background model saw) at that texel,
+// so a texel on the other side of an edge in the frame gets ~no weight and edges stay sharp.
 // All colours are plain 8-bit values read as unorm [0, 1] (no sRGB conversion).
 
 // Keep in sync with `BackgroundUniforms` in src/compose/background.rs.
@@ -27,25 +28,30 @@ struct BackgroundUniforms {
 @group(0) @binding(1) var frame_tex: texture_2d<f32>;
 @group(0) @binding(2) var background_tex: texture_2d<f32>;
 @group(0) @binding(3) var guide_tex: texture_2d<f32>;
+@group(0) @binding(4) var output: texture_storage_2d<rgba8unorm, write>;
 
-// Upper bound of the range exponent: when no tap resembles the frame pixel (all range weights
-// would underflow), the taps keep their spatial weights relative to each other.
+// Upper bound of the range exponent: when no texel resembles the frame pixel (all range weights
+// would underflow), the texels keep their spatial weights relative to each other.
 const MAX_RANGE_EXPONENT: f32 = 30.0;
 
-@fragment
-fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
-    let pixel = vec2<i32>(position.xy);
+// Keep in sync with `WORKGROUP_SIDE` in src/compose/background.rs.
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+    if any(vec2<f32>(id.xy) >= u.frame_size) {
+        return;
+    }
+    let pixel = vec2<i32>(id.xy);
     let frame = textureLoad(frame_tex, pixel, 0).rgb;
     // The pixel centre in low-res texel-centre coordinates (texel i is centred at i).
-    let q = position.xy * u.lowres_size / u.frame_size - 0.5;
-    let first = vec2<i32>(floor(q)) - 1;
+    let q = (vec2<f32>(id.xy) + 0.5) * u.lowres_size / u.frame_size - 0.5;
+    let nearest = vec2<i32>(round(q));
     let last_texel = vec2<i32>(u.lowres_size) - 1;
 
     var sum = vec3<f32>(0.0);
     var weight_sum = 0.0;
-    for (var j = 0; j < 4; j++) {
-        for (var i = 0; i < 4; i++) {
-            let tap = first + vec2<i32>(i, j);
+    for (var j = -1; j <= 1; j++) {
+        for (var i = -1; i <= 1; i++) {
+            let tap = nearest + vec2<i32>(i, j);
             let texel = clamp(tap, vec2<i32>(0), last_texel);
             let offset = vec2<f32>(tap) - q;
             let colour_diff = textureLoad(guide_tex, texel, 0).rgb - frame;
@@ -55,5 +61,5 @@ fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
             weight_sum += weight;
         }
     }
-    return vec4<f32>(sum / weight_sum, 1.0);
+    textureStore(output, pixel, vec4<f32>(sum / weight_sum, 1.0));
 }

@@ -1,10 +1,14 @@
 // Silhouette ink: a soft ink line along the person mask's 0.5 contour, blended over the composed
-// frame (premultiplied alpha: blend One, OneMinusSrcAlpha). Vertex stage: fullscreen.wgsl.
+// frame (premultiplied alpha: blend One, OneMinusSrcAlpha).
 //
 // The low-res person mask (probability in [0, 1], covering the whole frame) is upsampled
 // bilinearly; the distance of a pixel to the contour is estimated as |m - 0.5| / |grad m| (in
-// output pixels), so the line has a constant width whatever the mask's resolution. The line
-// fades out where the mask is soft (weak gradient): an unsure mask draws no line.
+// output pixels), so the line keeps its width whatever the mask's resolution. The line fades out
+// where the mask is soft (weak gradient): an unsure mask draws no line.
+//
+// Only mask cells that can hold ink are drawn: the CPU lists, row by row, runs of cells (a cell
+// spans the square between 4 neighbouring texel centres) whose 4x4 texel neighbourhood differs
+// enough for the gradient to reach `soft_edge_gradient`; elsewhere this shader would draw nothing.
 
 // Keep in sync with `SilhouetteUniforms` in src/compose/silhouette.rs.
 struct SilhouetteUniforms {
@@ -16,45 +20,67 @@ struct SilhouetteUniforms {
     mask_size: vec2<f32>,
     // Half the line width, in output pixels.
     half_width_px: f32,
+    // Mask gradient (per mask texel) below which no line is drawn, and from which it is full strength.
+    soft_edge_gradient: f32,
+    hard_edge_gradient: f32,
     _pad0: f32,
-    _pad1: f32,
-    _pad2: f32,
 }
 
 @group(0) @binding(0) var<uniform> u: SilhouetteUniforms;
 @group(0) @binding(1) var mask_tex: texture_2d<f32>;
 
-// Mask gradient (per mask texel) below which no line is drawn, and above which it is full strength.
-const SOFT_EDGE_GRADIENT: f32 = 0.04;
-const HARD_EDGE_GRADIENT: f32 = 0.15;
+// One instance per run of cells: (first cell x, last cell x, cell row, unused). Cell (i, j) spans
+// the texel centres i..i+1, j..j+1; the outermost cells also cover the half texel up to the frame
+// border. Four vertices, a triangle strip over the run's rectangle.
+@vertex
+fn vs_main(@builtin(vertex_index) index: u32, @location(0) run: vec4<u32>) -> @builtin(position) vec4<f32> {
+    let px_per_texel = u.frame_size / u.mask_size;
+    let last_cell = vec2<u32>(u.mask_size) - 2u;
+    var low = (vec2<f32>(f32(run.x), f32(run.z)) + 0.5) * px_per_texel;
+    var high = (vec2<f32>(f32(run.y), f32(run.z)) + 1.5) * px_per_texel;
+    low = select(low, vec2<f32>(0.0), vec2<u32>(run.x, run.z) == vec2<u32>(0u));
+    high = select(high, u.frame_size, vec2<u32>(run.y, run.z) == last_cell);
+    let corner = select(low, high, vec2<bool>((index & 1u) != 0u, (index & 2u) != 0u));
+    let ndc = vec2<f32>(corner.x / u.frame_size.x * 2.0 - 1.0, 1.0 - corner.y / u.frame_size.y * 2.0);
+    return vec4<f32>(ndc, 0.0, 1.0);
+}
+
+fn mask_texel(texel: vec2<i32>) -> f32 {
+    return textureLoad(mask_tex, clamp(texel, vec2<i32>(0), vec2<i32>(u.mask_size) - 1), 0).r;
+}
+
+// Central-difference gradient of the mask at a texel, per mask texel.
+fn texel_gradient(texel: vec2<i32>) -> vec2<f32> {
+    let dx = mask_texel(texel + vec2<i32>(1, 0)) - mask_texel(texel - vec2<i32>(1, 0));
+    let dy = mask_texel(texel + vec2<i32>(0, 1)) - mask_texel(texel - vec2<i32>(0, 1));
+    return 0.5 * vec2<f32>(dx, dy);
+}
 
 @fragment
 fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
-    // Bilinear mask value and its (analytic, per-texel) gradient, clamped to the edge.
+    // Bilinear mask value, clamped to the edge, and a continuous gradient (the texels' central
+    // differences interpolated bilinearly: the line stays smooth across cell borders).
     let texel_scale = u.mask_size / u.frame_size;
-    let last = u.mask_size - 1.0;
-    let p = clamp(position.xy * texel_scale - 0.5, vec2<f32>(0.0), last);
+    let p = clamp(position.xy * texel_scale - 0.5, vec2<f32>(0.0), u.mask_size - 1.0);
     let p0 = floor(p);
     let f = p - p0;
     let i0 = vec2<i32>(p0);
-    let i1 = min(i0 + 1, vec2<i32>(last));
-    let m00 = textureLoad(mask_tex, i0, 0).r;
-    let m10 = textureLoad(mask_tex, vec2<i32>(i1.x, i0.y), 0).r;
-    let m01 = textureLoad(mask_tex, vec2<i32>(i0.x, i1.y), 0).r;
-    let m11 = textureLoad(mask_tex, i1, 0).r;
-    // Flat mask (most of the frame): the gradient is below SOFT_EDGE_GRADIENT, no ink. Leaving
-    // early makes this pass cheap on software rasterizers.
-    let spread = max(max(m00, m10), max(m01, m11)) - min(min(m00, m10), min(m01, m11));
-    if spread * 1.5 < SOFT_EDGE_GRADIENT {
-        discard;
-    }
+    let i1 = i0 + 1;
+    let m00 = mask_texel(i0);
+    let m10 = mask_texel(vec2<i32>(i1.x, i0.y));
+    let m01 = mask_texel(vec2<i32>(i0.x, i1.y));
+    let m11 = mask_texel(i1);
     let m = mix(mix(m00, m10, f.x), mix(m01, m11, f.x), f.y);
-    let gradient_texel = vec2<f32>(mix(m10 - m00, m11 - m01, f.y), mix(m01 - m00, m11 - m10, f.x));
+    let gradient_texel = mix(
+        mix(texel_gradient(i0), texel_gradient(vec2<i32>(i1.x, i0.y)), f.x),
+        mix(texel_gradient(vec2<i32>(i0.x, i1.y)), texel_gradient(i1), f.x),
+        f.y,
+    );
     let gradient_px = length(gradient_texel * texel_scale);
 
     let distance_px = abs(m - 0.5) / max(gradient_px, 1e-6);
     let coverage = 1.0 - smoothstep(u.half_width_px - 0.5, u.half_width_px + 0.5, distance_px);
-    let edge = smoothstep(SOFT_EDGE_GRADIENT, HARD_EDGE_GRADIENT, length(gradient_texel));
+    let edge = smoothstep(u.soft_edge_gradient, u.hard_edge_gradient, length(gradient_texel));
     let alpha = u.ink.a * coverage * edge;
     if alpha < 1.0 / 512.0 {
         discard;

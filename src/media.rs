@@ -114,6 +114,7 @@ pub fn video(args: &VideoArgs) -> anyhow::Result<()> {
     )?;
     let total = info.frame_count;
     let mut progress = Progress::new(total);
+    let started = Instant::now();
     let mut frames = 0u64;
     let mut t = StageSums::default();
     loop {
@@ -139,9 +140,10 @@ pub fn video(args: &VideoArgs) -> anyhow::Result<()> {
     pipeline.shutdown()?;
     progress.finish(frames);
     let stats = encoder.finish()?;
+    let speed = frames as f64 / started.elapsed().as_secs_f64().max(1e-9);
     t.print(frames);
     eprintln!(
-        "{} -> {}: {} frames, {:.2} s at {} fps{}",
+        "{} -> {}: {} frames, {:.2} s at {} fps (processed at {speed:.1} fps){}",
         args.input.display(),
         args.output.display(),
         stats.frames,

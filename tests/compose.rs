@@ -96,10 +96,14 @@ fn half_size(rgb: &[u8], width: u32, height: u32) -> Vec<u8> {
     out
 }
 
+/// Uniform structs and their sizes in bytes: the Rust mirrors in src/compose/ assert the same sizes
+/// at compile time, so a field added on one side only fails the build or this test.
+const UNIFORM_SIZES: [(&str, u32); 3] = [("BackgroundUniforms", 32), ("SilhouetteUniforms", 48), ("FaceUniforms", 80)];
+
 #[test]
 fn every_shader_parses_and_validates_with_naga() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
-    let mut checked = Vec::new();
+    let (mut checked, mut uniforms) = (Vec::new(), Vec::new());
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_none_or(|ext| ext != "wgsl") {
@@ -112,10 +116,20 @@ fn every_shader_parses_and_validates_with_naga() {
         naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::default())
             .validate(&module)
             .unwrap_or_else(|e| panic!("{name} does not validate:\n{}", e.emit_to_string_with_path(&source, &name)));
+        let mut layouter = naga::proc::Layouter::default();
+        layouter.update(module.to_ctx()).unwrap();
+        for (handle, ty) in module.types.iter() {
+            let Some(name) = ty.name.as_deref().filter(|name| name.ends_with("Uniforms")) else { continue };
+            let expected = UNIFORM_SIZES.iter().find(|(n, _)| *n == name).map(|(_, size)| *size);
+            assert_eq!(Some(layouter[handle].size), expected, "{name} in {path:?}: size differs from its Rust mirror");
+            uniforms.push(name.to_string());
+        }
         checked.push(path.file_name().unwrap().to_string_lossy().into_owned());
     }
     checked.sort();
-    assert_eq!(checked, ["background.wgsl", "face.wgsl", "fullscreen.wgsl", "silhouette.wgsl"]);
+    assert_eq!(checked, ["background.wgsl", "face.wgsl", "silhouette.wgsl"]);
+    uniforms.sort();
+    assert_eq!(uniforms, ["BackgroundUniforms", "FaceUniforms", "SilhouetteUniforms"]);
 }
 
 #[test]
@@ -130,6 +144,11 @@ fn without_layers_the_output_is_the_frame_byte_for_byte() {
         let differing = out.iter().zip(&frame).filter(|(a, b)| a != b).count();
         assert_eq!(differing, 0, "{width}x{height}: {differing} bytes differ from the frame");
     }
+    // For the window: the same picture stays on the GPU, in a texture it can sample.
+    let frame = noise(64, 48, 5);
+    let texture = compositor.compose_to_texture(&ComposeInputs::new(&frame, 64, 48)).unwrap();
+    assert_eq!((texture.width(), texture.height()), (64, 48));
+    assert!(texture.usage().contains(wgpu::TextureUsages::TEXTURE_BINDING));
 }
 
 #[test]
@@ -306,6 +325,39 @@ fn silhouette_ink_follows_the_person_mask_edge() {
             assert_eq!(value, 200, "ink away from the edge at angle {angle}, radius {r}");
         }
     }
+}
+
+#[test]
+fn resources_follow_changes_of_size_and_layers() {
+    // The same inputs give the same pixels whatever was composed before (textures, bind groups and
+    // the readback buffer are recreated when sizes change).
+    let (width, height) = (200, 120);
+    let frame = smooth(width, height);
+    let guide = half_size(&frame, width, height);
+    let background = noise(width / 2, height / 2, 9);
+    let low = LowRes { rgb: &background, width: width / 2, height: height / 2 };
+    let inputs = ComposeInputs {
+        background: Some(low),
+        guide: Some(LowRes { rgb: &guide, ..low }),
+        ..ComposeInputs::new(&frame, width, height)
+    };
+    let mut compositor = compositor();
+    let (mut first, mut out) = (Vec::new(), Vec::new());
+    compositor.compose(&inputs, &mut first).unwrap();
+    assert_ne!(first, frame, "the background was not drawn");
+
+    let other = noise(90, 70, 10);
+    compositor.compose(&ComposeInputs::new(&other, 90, 70), &mut out).unwrap();
+    assert_eq!(out, other);
+    compositor.compose(&ComposeInputs::new(&frame, width, height), &mut out).unwrap();
+    assert_eq!(out, frame);
+    compositor.compose(&inputs, &mut out).unwrap();
+    assert!(out == first, "the same inputs composed differently after size and layer changes");
+    // Without a guide the background is still drawn (smooth upsampling), then with it again.
+    compositor.compose(&ComposeInputs { guide: None, ..inputs }, &mut out).unwrap();
+    assert!(out != first && out != frame);
+    compositor.compose(&inputs, &mut out).unwrap();
+    assert!(out == first);
 }
 
 #[test]

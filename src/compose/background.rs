@@ -1,15 +1,19 @@
 //! Background pass: the stylized low-res background upsampled to the frame's size by joint-bilateral
-//! upsampling guided by the full-res camera frame (`shaders/background.wgsl`), so the stylized
-//! picture keeps the frame's sharp edges.
+//! upsampling guided by the full-res camera frame (`shaders/background.wgsl`, a compute shader), so
+//! the stylized picture keeps the frame's sharp edges.
 //!
 //! In: the camera frame (RGB8, full res), the stylized background and its guide (RGB8, working
-//! resolution). Out: the output texture's base layer. Runs on the compositor's thread. Without a
-//! background the compositor writes the frame straight into the output texture instead.
+//! resolution). Out: every pixel of the output texture (the base layer). Runs on the compositor's
+//! thread. Without a background the compositor writes the frame straight into the output texture
+//! instead.
 
 use bytemuck::{Pod, Zeroable};
 
 use super::gpu::{self, SizedTexture};
 use super::{ComposeParams, LowRes};
+
+/// Keep in sync with `@workgroup_size` in shaders/background.wgsl.
+const WORKGROUP_SIDE: u32 = 16;
 
 /// Keep in sync with `BackgroundUniforms` in shaders/background.wgsl.
 #[repr(C)]
@@ -23,44 +27,79 @@ struct BackgroundUniforms {
     range_falloff: f32,
     _pad: [f32; 2],
 }
+// The WGSL struct's size, checked on that side by tests/compose.rs.
+const _: () = assert!(std::mem::size_of::<BackgroundUniforms>() == 32);
 
 pub(super) struct BackgroundPass {
-    pipeline: wgpu::RenderPipeline,
+    pipeline: wgpu::ComputePipeline,
     layout: wgpu::BindGroupLayout,
     uniforms: wgpu::Buffer,
     frame: Option<SizedTexture>,
     background: Option<SizedTexture>,
     guide: Option<SizedTexture>,
-    /// The bind group and whether it binds the guide (false: the background stands in for it).
-    bind_group: Option<(wgpu::BindGroup, bool)>,
+    bind_group: Option<wgpu::BindGroup>,
+    /// What the bind group binds: the output texture's generation, and whether the guide is
+    /// bound (false: the background stands in for it).
+    bound: (u64, bool),
+    /// Output size in pixels, for the dispatch.
+    frame_size: (u32, u32),
 }
 
 impl BackgroundPass {
-    pub fn new(device: &wgpu::Device, fullscreen: &wgpu::ShaderModule) -> Self {
+    pub fn new(device: &wgpu::Device) -> Self {
+        let texture = |binding| wgpu::BindGroupLayoutEntry {
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ..gpu::texture_entry(binding)
+        };
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("background"),
             entries: &[
-                gpu::uniform_entry(0, wgpu::ShaderStages::FRAGMENT),
-                gpu::texture_entry(1),
-                gpu::texture_entry(2),
-                gpu::texture_entry(3),
+                gpu::uniform_entry(0, wgpu::ShaderStages::COMPUTE),
+                texture(1),
+                texture(2),
+                texture(3),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 4,
+                    visibility: wgpu::ShaderStages::COMPUTE,
+                    ty: wgpu::BindingType::StorageTexture {
+                        access: wgpu::StorageTextureAccess::WriteOnly,
+                        format: gpu::COLOUR_FORMAT,
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                    },
+                    count: None,
+                },
             ],
         });
         let module = super::shaders::module(device, "background.wgsl", super::shaders::BACKGROUND);
-        let pipeline = gpu::pipeline(
-            device,
-            "background",
-            &layout,
-            (fullscreen, "vs_main"),
-            (&module, "fs_main"),
-            wgpu::PrimitiveTopology::TriangleList,
-            None,
-        );
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("background"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("background"),
+            layout: Some(&pipeline_layout),
+            module: &module,
+            entry_point: Some("main"),
+            compilation_options: Default::default(),
+            cache: None,
+        });
         let uniforms = gpu::uniform_buffer::<BackgroundUniforms>(device, "background uniforms");
-        BackgroundPass { pipeline, layout, uniforms, frame: None, background: None, guide: None, bind_group: None }
+        BackgroundPass {
+            pipeline,
+            layout,
+            uniforms,
+            frame: None,
+            background: None,
+            guide: None,
+            bind_group: None,
+            bound: (0, false),
+            frame_size: (0, 0),
+        }
     }
 
-    /// Uploads this frame's pictures (sizes already validated) and uniforms.
+    /// Uploads this frame's pictures (sizes already validated) and uniforms. `output` is the
+    /// texture the pass writes and its generation (incremented whenever it is recreated).
     #[allow(clippy::too_many_arguments)]
     pub fn prepare(
         &mut self,
@@ -70,9 +109,11 @@ impl BackgroundPass {
         background: &LowRes<'_>,
         guide: Option<&LowRes<'_>>,
         params: &ComposeParams,
+        output: (&SizedTexture, u64),
         scratch: &mut Vec<u8>,
     ) {
         let (frame_rgb, width, height) = frame;
+        let (output, output_generation) = output;
         let mut recreated =
             SizedTexture::ensure(&mut self.frame, device, "frame", gpu::COLOUR_FORMAT, gpu::INPUT_USAGE, width, height);
         recreated |= SizedTexture::ensure(
@@ -95,6 +136,9 @@ impl BackgroundPass {
                 guide.height,
             );
         }
+        fn view(texture: &SizedTexture) -> wgpu::BindingResource<'_> {
+            wgpu::BindingResource::TextureView(&texture.view)
+        }
         let (frame_texture, background_texture) = (self.frame.as_ref().unwrap(), self.background.as_ref().unwrap());
         gpu::upload_rgb(queue, &frame_texture.texture, frame_rgb, scratch);
         gpu::upload_rgb(queue, &background_texture.texture, background.rgb, scratch);
@@ -108,53 +152,53 @@ impl BackgroundPass {
         };
 
         let has_guide = guide_texture.is_some();
-        if recreated || self.bind_group.as_ref().is_none_or(|(_, bound_guide)| *bound_guide != has_guide) {
+        let bound = (output_generation, has_guide);
+        if recreated || self.bind_group.is_none() || self.bound != bound {
             let guide_view = guide_texture.unwrap_or(background_texture);
             let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("background"),
                 layout: &self.layout,
                 entries: &[
                     wgpu::BindGroupEntry { binding: 0, resource: self.uniforms.as_entire_binding() },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: wgpu::BindingResource::TextureView(&frame_texture.view),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: wgpu::BindingResource::TextureView(&background_texture.view),
-                    },
-                    wgpu::BindGroupEntry { binding: 3, resource: wgpu::BindingResource::TextureView(&guide_view.view) },
+                    wgpu::BindGroupEntry { binding: 1, resource: view(frame_texture) },
+                    wgpu::BindGroupEntry { binding: 2, resource: view(background_texture) },
+                    wgpu::BindGroupEntry { binding: 3, resource: view(guide_view) },
+                    wgpu::BindGroupEntry { binding: 4, resource: view(output) },
                 ],
             });
-            self.bind_group = Some((bind_group, has_guide));
+            self.bind_group = Some(bind_group);
+            self.bound = bound;
         }
 
         let sigma_s = params.background_sigma_spatial.max(0.05);
+        let sigma_r = params.background_sigma_range.max(1e-3);
         let uniforms = BackgroundUniforms {
             frame_size: [width as f32, height as f32],
             lowres_size: [background.width as f32, background.height as f32],
             spatial_falloff: 1.0 / (2.0 * sigma_s * sigma_s),
-            range_falloff: if has_guide { 1.0 / (2.0 * params.background_sigma_range.max(1e-3).powi(2)) } else { 0.0 },
+            range_falloff: if has_guide { 1.0 / (2.0 * sigma_r * sigma_r) } else { 0.0 },
             _pad: [0.0; 2],
         };
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
+        self.frame_size = (width, height);
     }
 
-    /// Records the pass: overwrites every pixel of `target`.
-    pub fn draw(&self, encoder: &mut wgpu::CommandEncoder, target: &wgpu::TextureView) {
-        let Some((bind_group, _)) = &self.bind_group else { return };
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("background"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: target,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations { load: wgpu::LoadOp::Clear(wgpu::Color::BLACK), store: wgpu::StoreOp::Store },
-            })],
-            ..Default::default()
-        });
+    /// Records the pass: writes every pixel of the output texture given to `prepare`.
+    pub fn dispatch(&self, encoder: &mut wgpu::CommandEncoder) {
+        let Some(bind_group) = &self.bind_group else { return };
+        let mut pass = encoder
+            .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("background"), timestamp_writes: None });
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, bind_group, &[]);
-        pass.draw(0..3, 0..1);
+        let (width, height) = self.frame_size;
+        pass.dispatch_workgroups(width.div_ceil(WORKGROUP_SIDE), height.div_ceil(WORKGROUP_SIDE), 1);
+    }
+
+    /// Whether `device` can run this pass (compute shaders writing an RGBA8 storage texture).
+    pub fn supported_by(limits: &wgpu::Limits) -> bool {
+        limits.max_compute_workgroup_size_x >= WORKGROUP_SIDE
+            && limits.max_compute_workgroup_size_y >= WORKGROUP_SIDE
+            && limits.max_compute_invocations_per_workgroup >= WORKGROUP_SIDE * WORKGROUP_SIDE
+            && limits.max_storage_textures_per_shader_stage >= 1
     }
 }

@@ -27,6 +27,8 @@ struct FaceUniforms {
     crop_size: f32,
     _pad: f32,
 }
+// The WGSL struct's size, checked on that side by tests/compose.rs.
+const _: () = assert!(std::mem::size_of::<FaceUniforms>() == 80);
 
 struct FaceSlot {
     crop: Option<SizedTexture>,
@@ -56,7 +58,7 @@ impl FacePass {
             device,
             "face",
             &layout,
-            (&module, "vs_main"),
+            (&module, "vs_main", &[]),
             (&module, "fs_main"),
             wgpu::PrimitiveTopology::TriangleStrip,
             Some(gpu::PREMULTIPLIED_OVER),

@@ -221,12 +221,13 @@ pub(super) fn uniform_buffer<T>(device: &wgpu::Device, label: &str) -> wgpu::Buf
 /// Premultiplied-alpha "over" blending, for layers drawn over the composed frame.
 pub(super) const PREMULTIPLIED_OVER: wgpu::BlendState = wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING;
 
-/// A render pipeline drawing into the RGBA8 output with one bind group.
+/// A render pipeline drawing into the RGBA8 output with one bind group; `vertex` is (module,
+/// entry point, vertex buffer layouts).
 pub(super) fn pipeline(
     device: &wgpu::Device,
     label: &str,
     layout: &wgpu::BindGroupLayout,
-    vertex: (&wgpu::ShaderModule, &str),
+    vertex: (&wgpu::ShaderModule, &str, &[Option<wgpu::VertexBufferLayout<'_>>]),
     fragment: (&wgpu::ShaderModule, &str),
     topology: wgpu::PrimitiveTopology,
     blend: Option<wgpu::BlendState>,
@@ -243,7 +244,7 @@ pub(super) fn pipeline(
             module: vertex.0,
             entry_point: Some(vertex.1),
             compilation_options: Default::default(),
-            buffers: &[],
+            buffers: vertex.2,
         },
         primitive: wgpu::PrimitiveState { topology, ..Default::default() },
         depth_stencil: None,

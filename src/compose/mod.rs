@@ -107,7 +107,8 @@ pub struct ComposeParams {
     pub silhouette_ink_width_px: f32,
     /// Ink colour, unorm RGB.
     pub silhouette_ink_rgb: [f32; 3],
-    /// Spatial sigma of the background upsampling, in background (low-res) texels.
+    /// Spatial sigma of the background upsampling, in background (low-res) texels. The window is
+    /// the 3x3 texels around each pixel, so values up to ~0.7 keep the Gaussian's tail inside it.
     pub background_sigma_spatial: f32,
     /// Range sigma of the background upsampling: how different (unorm RGB distance) a guide
     /// colour may be from the frame pixel and still contribute.
@@ -120,7 +121,7 @@ impl Default for ComposeParams {
             silhouette_ink: 0.0,
             silhouette_ink_width_px: 2.5,
             silhouette_ink_rgb: [0.09, 0.07, 0.11],
-            background_sigma_spatial: 1.0,
+            background_sigma_spatial: 0.6,
             background_sigma_range: 0.1,
         }
     }
@@ -147,6 +148,8 @@ pub enum ComposeError {
     GuideSize { guide_width: u32, guide_height: u32, width: u32, height: u32 },
     #[error("face layer {index}: crop_from_frame {affine:?} is not an invertible finite affine map")]
     FaceTransform { index: usize, affine: Affine2x3 },
+    #[error("the graphics device cannot run the compositor: {0}")]
+    Unsupported(String),
     #[error("the GPU reported an error while composing: {0}")]
     Gpu(String),
     #[error("reading the composed frame back from the GPU: {0}")]
@@ -163,6 +166,8 @@ pub struct Compositor {
     silhouette: SilhouettePass,
     faces: FacePass,
     output: Option<SizedTexture>,
+    /// Counts recreations of `output`, so passes that bind it know when to rebind.
+    output_generation: u64,
     readback: Option<Readback>,
     /// RGB -> RGBA conversions before upload (reused, grows to the largest picture).
     scratch: Vec<u8>,
@@ -195,10 +200,16 @@ impl Compositor {
     /// A compositor on an existing device (eframe's, in the window). Set the adapter's description
     /// with [`Compositor::with_adapter_info`] for reporting.
     pub fn new(device: wgpu::Device, queue: wgpu::Queue) -> Result<Compositor, ComposeError> {
+        if !BackgroundPass::supported_by(&device.limits()) {
+            return Err(ComposeError::Unsupported(
+                "the device offers no compute shaders with 16x16 workgroups and storage textures \
+                 (on the GL backend, request the adapter's own limits, not WebGL2's)"
+                    .into(),
+            ));
+        }
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let fullscreen = shaders::module(&device, "fullscreen.wgsl", shaders::FULLSCREEN);
-        let background = BackgroundPass::new(&device, &fullscreen);
-        let silhouette = SilhouettePass::new(&device, &fullscreen);
+        let background = BackgroundPass::new(&device);
+        let silhouette = SilhouettePass::new(&device);
         let faces = FacePass::new(&device);
         if let Some(error) = pollster::block_on(scope.pop()) {
             return Err(ComposeError::Gpu(format!("creating the compositor's pipelines: {error}")));
@@ -213,6 +224,7 @@ impl Compositor {
             silhouette,
             faces,
             output: None,
+            output_generation: 0,
             readback: None,
             scratch: Vec::new(),
             face_inverses: Vec::new(),
@@ -269,10 +281,13 @@ impl Compositor {
         let (device, queue) = (&self.device, &self.queue);
         let (width, height) = (inputs.width, inputs.height);
         let usage = wgpu::TextureUsages::RENDER_ATTACHMENT
+            | wgpu::TextureUsages::STORAGE_BINDING
             | wgpu::TextureUsages::TEXTURE_BINDING
             | wgpu::TextureUsages::COPY_SRC
             | wgpu::TextureUsages::COPY_DST;
-        SizedTexture::ensure(&mut self.output, device, "composed frame", gpu::COLOUR_FORMAT, usage, width, height);
+        if SizedTexture::ensure(&mut self.output, device, "composed frame", gpu::COLOUR_FORMAT, usage, width, height) {
+            self.output_generation += 1;
+        }
         let output = self.output.as_ref().unwrap();
 
         match &inputs.background {
@@ -283,6 +298,7 @@ impl Compositor {
                 background,
                 inputs.guide.as_ref(),
                 &inputs.params,
+                (output, self.output_generation),
                 &mut self.scratch,
             ),
             // The frame itself is the base layer: written straight into the output, bit-exact.
@@ -306,7 +322,7 @@ impl Compositor {
 
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("compose") });
         if inputs.background.is_some() {
-            self.background.draw(&mut encoder, &output.view);
+            self.background.dispatch(&mut encoder);
         }
         if ink || !inputs.faces.is_empty() {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
@@ -333,33 +349,28 @@ impl Compositor {
     /// Checks every size against its picture (so no GPU call can fail on a bad input) and computes
     /// the faces' inverse transforms.
     fn validate(&mut self, inputs: &ComposeInputs<'_>) -> Result<(), ComposeError> {
+        // Descriptions are formatted only for an error: nothing is allocated per frame.
         let max_side = self.max_side;
-        let check_size = |what: &str, width: u32, height: u32| {
+        let check_size = |what: &dyn Fn() -> String, width: u32, height: u32| {
             if width == 0 || height == 0 || width > max_side || height > max_side {
-                return Err(ComposeError::InputSize { what: what.to_string(), width, height, max_side });
+                return Err(ComposeError::InputSize { what: what(), width, height, max_side });
             }
             Ok(())
         };
-        let check_len = |what: &str, got: usize, width: u32, height: u32, channels: u32| {
+        let check_len = |what: &dyn Fn() -> String, got: usize, width: u32, height: u32, channels: u32| {
             let expected = width as usize * height as usize * channels as usize;
             if got != expected {
-                return Err(ComposeError::InputLength {
-                    what: what.to_string(),
-                    got,
-                    expected,
-                    width,
-                    height,
-                    channels,
-                });
+                return Err(ComposeError::InputLength { what: what(), got, expected, width, height, channels });
             }
             Ok(())
         };
+        let named = |name: &'static str| move || name.to_string();
 
-        check_size("frame", inputs.width, inputs.height)?;
-        check_len("frame (RGB8)", inputs.frame.len(), inputs.width, inputs.height, 3)?;
+        check_size(&named("frame"), inputs.width, inputs.height)?;
+        check_len(&named("frame (RGB8)"), inputs.frame.len(), inputs.width, inputs.height, 3)?;
         if let Some(background) = &inputs.background {
-            check_size("background", background.width, background.height)?;
-            check_len("background (RGB8)", background.rgb.len(), background.width, background.height, 3)?;
+            check_size(&named("background"), background.width, background.height)?;
+            check_len(&named("background (RGB8)"), background.rgb.len(), background.width, background.height, 3)?;
             if let Some(guide) = &inputs.guide {
                 if (guide.width, guide.height) != (background.width, background.height) {
                     return Err(ComposeError::GuideSize {
@@ -369,19 +380,19 @@ impl Compositor {
                         height: background.height,
                     });
                 }
-                check_len("guide (RGB8)", guide.rgb.len(), guide.width, guide.height, 3)?;
+                check_len(&named("guide (RGB8)"), guide.rgb.len(), guide.width, guide.height, 3)?;
             }
         }
         if let Some(mask) = &inputs.person_mask {
-            check_size("person mask", mask.width, mask.height)?;
-            check_len("person mask (f32)", mask.data.len(), mask.width, mask.height, 1)?;
+            check_size(&named("person mask"), mask.width, mask.height)?;
+            check_len(&named("person mask (f32)"), mask.data.len(), mask.width, mask.height, 1)?;
         }
         self.face_inverses.clear();
         for (index, face) in inputs.faces.iter().enumerate() {
-            let what = |part: &str| format!("face layer {index} {part}");
-            check_size(&what("crop"), face.size, face.size)?;
-            check_len(&what("crop (RGB8)"), face.rgb.len(), face.size, face.size, 3)?;
-            check_len(&what("alpha (8-bit)"), face.alpha.len(), face.size, face.size, 1)?;
+            let part = |part: &'static str| move || format!("face layer {index} {part}");
+            check_size(&part("crop"), face.size, face.size)?;
+            check_len(&part("crop (RGB8)"), face.rgb.len(), face.size, face.size, 3)?;
+            check_len(&part("alpha (8-bit)"), face.alpha.len(), face.size, face.size, 1)?;
             let inverse = invert(&face.crop_from_frame)
                 .ok_or(ComposeError::FaceTransform { index, affine: face.crop_from_frame })?;
             self.face_inverses.push(inverse);

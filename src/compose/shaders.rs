@@ -3,8 +3,6 @@
 //! In: nothing. Out: shader modules for the passes (created on the compositor's thread).
 //! `tests/compose.rs` parses and validates every `shaders/*.wgsl` file with naga, no GPU needed.
 
-/// Fullscreen-triangle vertex stage shared by the whole-frame passes.
-pub(super) const FULLSCREEN: &str = include_str!("../../shaders/fullscreen.wgsl");
 /// Joint-bilateral upsampling of the stylized background.
 pub(super) const BACKGROUND: &str = include_str!("../../shaders/background.wgsl");
 /// Ink line along the person mask's edge.

@@ -2,12 +2,18 @@
 //! blended over the composed background.
 //!
 //! In: the low-res person probability mask (f32 in [0, 1], covering the whole frame) and the ink
-//! parameters. Out: ink blended into the output texture. Runs on the compositor's thread.
+//! parameters. Out: ink blended into the output texture. Runs on the compositor's thread. Only the
+//! mask cells where the mask changes enough to draw ink are rasterized (listed on the CPU, a few
+//! hundred runs for a person), so the pass costs little even on a software rasterizer.
 
 use bytemuck::{Pod, Zeroable};
 
 use super::gpu::{self, SizedTexture};
 use super::{ComposeParams, MaskView};
+
+/// Mask gradient (per mask texel) below which no ink is drawn, and from which it is full strength.
+const SOFT_EDGE_GRADIENT: f32 = 0.04;
+const HARD_EDGE_GRADIENT: f32 = 0.15;
 
 /// Keep in sync with `SilhouetteUniforms` in shaders/silhouette.wgsl.
 #[repr(C)]
@@ -19,8 +25,16 @@ struct SilhouetteUniforms {
     mask_size: [f32; 2],
     /// Half the line width, in output pixels.
     half_width_px: f32,
-    _pad: [f32; 3],
+    soft_edge_gradient: f32,
+    hard_edge_gradient: f32,
+    _pad: f32,
 }
+// The WGSL struct's size, checked on that side by tests/compose.rs.
+const _: () = assert!(std::mem::size_of::<SilhouetteUniforms>() == 48);
+
+/// One instance: a run of cells in one row. Keep in sync with `vs_main`'s `run` in
+/// shaders/silhouette.wgsl: (first cell x, last cell x, cell row, unused).
+type CellRun = [u32; 4];
 
 pub(super) struct SilhouettePass {
     pipeline: wgpu::RenderPipeline,
@@ -28,29 +42,52 @@ pub(super) struct SilhouettePass {
     uniforms: wgpu::Buffer,
     mask: Option<SizedTexture>,
     bind_group: Option<wgpu::BindGroup>,
+    /// Instance buffer, sized for the most runs a mask of this size can have.
+    runs_buffer: Option<wgpu::Buffer>,
+    /// This frame's runs (reused).
+    runs: Vec<CellRun>,
+    /// Scratch for `list_edge_runs` (reused).
+    row_spans: Vec<(f32, f32)>,
 }
 
 impl SilhouettePass {
-    pub fn new(device: &wgpu::Device, fullscreen: &wgpu::ShaderModule) -> Self {
+    pub fn new(device: &wgpu::Device) -> Self {
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("silhouette"),
-            entries: &[gpu::uniform_entry(0, wgpu::ShaderStages::FRAGMENT), gpu::texture_entry(1)],
+            entries: &[
+                gpu::uniform_entry(0, wgpu::ShaderStages::VERTEX | wgpu::ShaderStages::FRAGMENT),
+                gpu::texture_entry(1),
+            ],
         });
         let module = super::shaders::module(device, "silhouette.wgsl", super::shaders::SILHOUETTE);
+        let runs_layout = wgpu::VertexBufferLayout {
+            array_stride: std::mem::size_of::<CellRun>() as u64,
+            step_mode: wgpu::VertexStepMode::Instance,
+            attributes: &wgpu::vertex_attr_array![0 => Uint32x4],
+        };
         let pipeline = gpu::pipeline(
             device,
             "silhouette",
             &layout,
-            (fullscreen, "vs_main"),
+            (&module, "vs_main", &[Some(runs_layout)]),
             (&module, "fs_main"),
-            wgpu::PrimitiveTopology::TriangleList,
+            wgpu::PrimitiveTopology::TriangleStrip,
             Some(gpu::PREMULTIPLIED_OVER),
         );
         let uniforms = gpu::uniform_buffer::<SilhouetteUniforms>(device, "silhouette uniforms");
-        SilhouettePass { pipeline, layout, uniforms, mask: None, bind_group: None }
+        SilhouettePass {
+            pipeline,
+            layout,
+            uniforms,
+            mask: None,
+            bind_group: None,
+            runs_buffer: None,
+            runs: Vec::new(),
+            row_spans: Vec::new(),
+        }
     }
 
-    /// Uploads the mask (size already validated) and the uniforms.
+    /// Uploads the mask (size already validated), the runs of cells to draw and the uniforms.
     pub fn prepare(
         &mut self,
         device: &wgpu::Device,
@@ -80,22 +117,86 @@ impl SilhouettePass {
                 ],
             }));
         }
+        if recreated || self.runs_buffer.is_none() {
+            let most_runs = (mask.width as u64 / 2 + 1) * mask.height as u64;
+            self.runs_buffer = Some(device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("silhouette runs"),
+                size: most_runs * std::mem::size_of::<CellRun>() as u64,
+                usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            }));
+        }
+        list_edge_runs(mask, &mut self.row_spans, &mut self.runs);
+        if !self.runs.is_empty() {
+            queue.write_buffer(self.runs_buffer.as_ref().unwrap(), 0, bytemuck::cast_slice(&self.runs));
+        }
+
         let [r, g, b] = params.silhouette_ink_rgb;
         let uniforms = SilhouetteUniforms {
             ink: [r, g, b, params.silhouette_ink.clamp(0.0, 1.0)],
             frame_size: [frame_size.0 as f32, frame_size.1 as f32],
             mask_size: [mask.width as f32, mask.height as f32],
             half_width_px: params.silhouette_ink_width_px.max(0.0) * 0.5,
-            _pad: [0.0; 3],
+            soft_edge_gradient: SOFT_EDGE_GRADIENT,
+            hard_edge_gradient: HARD_EDGE_GRADIENT,
+            _pad: 0.0,
         };
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
     }
 
     /// Records the pass into an open render pass on the output texture.
     pub fn draw(&self, pass: &mut wgpu::RenderPass<'_>) {
-        let Some(bind_group) = &self.bind_group else { return };
+        let (Some(bind_group), Some(runs)) = (&self.bind_group, &self.runs_buffer) else { return };
+        if self.runs.is_empty() {
+            return;
+        }
         pass.set_pipeline(&self.pipeline);
         pass.set_bind_group(0, bind_group, &[]);
-        pass.draw(0..3, 0..1);
+        pass.set_vertex_buffer(0, runs.slice(..));
+        pass.draw(0..4, 0..self.runs.len() as u32);
+    }
+}
+
+/// Lists, row by row, the runs of mask cells where the shader can draw ink: its gradient (central
+/// differences, interpolated) is at most sqrt(2)/2 times the spread (max - min) of the cell's 4x4
+/// texel neighbourhood, so cells whose spread is below sqrt(2) * `SOFT_EDGE_GRADIENT` get none.
+/// `row_spans` is scratch: each texel row's min and max over the 4 columns around every cell.
+fn list_edge_runs(mask: &MaskView<'_>, row_spans: &mut Vec<(f32, f32)>, runs: &mut Vec<CellRun>) {
+    runs.clear();
+    let (width, height) = (mask.width as usize, mask.height as usize);
+    if width < 2 || height < 2 {
+        return;
+    }
+    let cells_wide = width - 1;
+    // Texels i-1 ..= i+2 (clamped) around cell i, as an inclusive index range.
+    let around = |i: usize, len: usize| i.saturating_sub(1)..=(i + 2).min(len - 1);
+    // (min, max) of (min, max) pairs; f32::min/max skip NaN: a corrupt mask value draws no ink.
+    fn span(values: impl Iterator<Item = (f32, f32)>) -> (f32, f32) {
+        values.fold((f32::MAX, f32::MIN), |(lo, hi), (l, h)| (lo.min(l), hi.max(h)))
+    }
+    row_spans.clear();
+    for row in mask.data.chunks_exact(width) {
+        for cell in 0..cells_wide {
+            row_spans.push(span(row[around(cell, width)].iter().map(|&v| (v, v))));
+        }
+    }
+    let threshold = SOFT_EDGE_GRADIENT * std::f32::consts::SQRT_2;
+    for cell_row in 0..height - 1 {
+        let mut run_start = None;
+        for cell in 0..cells_wide {
+            let (low, high) = span(around(cell_row, height).map(|row| row_spans[row * cells_wide + cell]));
+            let edge = high - low >= threshold;
+            match (edge, run_start) {
+                (true, None) => run_start = Some(cell),
+                (false, Some(start)) => {
+                    runs.push([start as u32, cell as u32 - 1, cell_row as u32, 0]);
+                    run_start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(start) = run_start {
+            runs.push([start as u32, cells_wide as u32 - 1, cell_row as u32, 0]);
+        }
     }
 }
