@@ -11,11 +11,14 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::cli::BenchArgs;
-use crate::perception::PerceptionConfig;
+use crate::compose::Compositor;
+use crate::perception::{Perception, PerceptionConfig};
 use crate::pipeline::{Next, Pipeline};
+use crate::render::{character_index, compose_frame, compose_params, installed_characters, stylize_stage};
 use crate::source::capture::CaptureMode;
 use crate::source::demo::{DemoConfig, DemoSource};
 use crate::source::{FrameSource, SourceError, SourceSpec};
+use crate::stylize::assign::AssignMode;
 
 /// Frames run before measuring (first inferences allocate and tune).
 const WARMUP_FRAMES: u64 = 10;
@@ -46,6 +49,12 @@ pub struct StageReport {
     pub skin: Percentiles,
     /// Everything perception did for a frame.
     pub perception: Percentiles,
+    /// Background stylizer (resize + model) per frame; 0 with `--perception-only`.
+    pub background: Percentiles,
+    /// Face alignment, face models and masks, all faces of a frame.
+    pub faces: Percentiles,
+    /// Compositing on the GPU (or lavapipe), readback included.
+    pub compose: Percentiles,
 }
 
 #[derive(Debug, Serialize)]
@@ -54,12 +63,18 @@ pub struct BenchReport {
     pub frames: u64,
     pub size: [u32; 2],
     pub fps: f64,
-    /// Capture to analysis done, milliseconds.
+    /// Capture to the finished frame (composited, or analysed with `--perception-only`), ms.
     pub latency_ms: Percentiles,
     /// Per-stage wall time, milliseconds.
     pub stages_ms: StageReport,
-    /// Time inside ONNX Runtime per frame, milliseconds.
+    /// Time inside ONNX Runtime per frame for the perception models, milliseconds.
     pub model_ms: Percentiles,
+    /// Time inside ONNX Runtime per frame for the stylizer models (face and background).
+    pub stylize_model_ms: Percentiles,
+    /// Whether frames were stylized and composited (false with `--perception-only`).
+    pub stylized: bool,
+    /// The character worn, when stylized.
+    pub character: Option<String>,
     /// Mean perception time over mean model time: 1.0 means no cost beyond the models.
     pub perception_over_model: f64,
     /// Frames where the face detector ran.
@@ -105,12 +120,29 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
     let (spec, size) = (args.source.clone(), args.size);
     let mut config = PerceptionConfig::default();
     config.session.provider = args.ep;
-    let pipeline = Pipeline::start(
+    let session = config.session.clone();
+    let perception = Perception::load(config)?;
+    let mut styling = None;
+    if !args.perception_only {
+        let set = installed_characters()?;
+        let default = character_index(&set, args.character.as_deref())?;
+        let stage = stylize_stage(&set, default, AssignMode::Default, &session)?;
+        styling = Some((set, default, stage, Compositor::new_headless()?));
+    }
+    let (stage, mut composing) = match styling {
+        Some((set, default, stage, compositor)) => (Some(stage), Some((set, default, compositor))),
+        None => (None, None),
+    };
+    let pipeline = Pipeline::start_with(
         move || open_source(&spec, size),
         CaptureMode::Lockstep,
         Some(args.frames + WARMUP_FRAMES),
-        config,
+        perception,
+        stage,
     )?;
+    let (mut background, mut faces_ms, mut compose, mut stylize_model) =
+        (Vec::with_capacity(args.frames as usize), Vec::new(), Vec::new(), Vec::new());
+    let mut composed = Vec::new();
     let info = pipeline.source().clone();
     let n = args.frames as usize;
     let (mut detect, mut mesh, mut segment, mut skin, mut total, mut model, mut latency) = (
@@ -129,6 +161,12 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
         match pipeline.recv(Duration::from_secs(5))? {
             Next::Frame(out) => {
                 seen += 1;
+                let t0 = Instant::now();
+                if let Some((set, _, compositor)) = composing.as_mut() {
+                    let params = compose_params(&set.packs[out.stylized.scene_character]);
+                    compose_frame(compositor, &out.frame, &out.analysis, &out.stylized, params, &mut composed)?;
+                }
+                let compose_time = t0.elapsed();
                 if seen == WARMUP_FRAMES {
                     started = Some(Instant::now());
                 } else if seen > WARMUP_FRAMES {
@@ -139,7 +177,16 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
                     skin.push(ms(t.skin));
                     total.push(ms(t.total));
                     model.push(ms(t.model));
-                    latency.push(ms(out.analysed_at - out.frame.captured_at));
+                    latency.push(ms(if composing.is_some() {
+                        Instant::now() - out.frame.captured_at
+                    } else {
+                        out.analysed_at - out.frame.captured_at
+                    }));
+                    let st = &out.stylized.times;
+                    background.push(ms(st.background));
+                    faces_ms.push(ms(st.faces));
+                    compose.push(ms(compose_time));
+                    stylize_model.push(ms(st.model));
                     detector_runs += u64::from(t.detected);
                     faces += out.analysis.faces.len() as u64;
                 }
@@ -171,7 +218,13 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
             segment: Percentiles::of(&mut segment),
             skin: Percentiles::of(&mut skin),
             perception: Percentiles::of(&mut total),
+            background: Percentiles::of(&mut background),
+            faces: Percentiles::of(&mut faces_ms),
+            compose: Percentiles::of(&mut compose),
         },
+        stylize_model_ms: Percentiles::of(&mut stylize_model),
+        stylized: composing.is_some(),
+        character: composing.as_ref().map(|(set, default, _)| set.packs[*default].id.clone()),
         model_ms: Percentiles::of(&mut model),
         perception_over_model: mean_total / mean_model.max(1e-9),
         detector_runs,
@@ -197,7 +250,15 @@ fn print_table(r: &BenchReport) {
     let row = |name: &str, p: &Percentiles| {
         println!("  {name:<12} p50 {:7.2} ms  p95 {:7.2} ms  mean {:7.2} ms", p.p50, p.p95, p.mean)
     };
-    println!("bench: {} {}x{}, {} frames, provider {}", r.source, r.size[0], r.size[1], r.frames, r.provider);
+    println!(
+        "bench: {} {}x{}, {} frames, provider {}, {}",
+        r.source,
+        r.size[0],
+        r.size[1],
+        r.frames,
+        r.provider,
+        r.character.as_deref().map_or("perception only".to_string(), |c| format!("character {c}"))
+    );
     println!(
         "  fps {:.1}, dropped {}, faces/frame {:.2}, detector ran on {} frames",
         r.fps, r.dropped, r.faces_mean, r.detector_runs
@@ -209,5 +270,11 @@ fn print_table(r: &BenchReport) {
     row("skin", &r.stages_ms.skin);
     row("perception", &r.stages_ms.perception);
     row("models", &r.model_ms);
+    if r.stylized {
+        row("background", &r.stages_ms.background);
+        row("faces", &r.stages_ms.faces);
+        row("compose", &r.stages_ms.compose);
+        row("stylizers", &r.stylize_model_ms);
+    }
     println!("  perception / models = {:.2}, peak RSS {:.0} MB", r.perception_over_model, r.peak_rss_mb);
 }

@@ -109,6 +109,12 @@ pub struct BenchArgs {
     /// Print JSON (stable, documented in the README).
     #[arg(long)]
     pub json: bool,
+    /// Measure perception alone (no stylization, no compositing).
+    #[arg(long)]
+    pub perception_only: bool,
+    /// Character everyone wears (default: the first installed).
+    #[arg(long)]
+    pub character: Option<String>,
     #[arg(long, value_enum, default_value_t = ExecutionChoice::Auto)]
     pub ep: ExecutionChoice,
 }
