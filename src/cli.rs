@@ -30,6 +30,8 @@ pub enum Command {
     Photo(PhotoArgs),
     /// Turn a video file into a webtoon MP4 (same frames and frame rate, audio kept).
     Video(VideoArgs),
+    /// Record a stylized clip from a live source to MP4 (crash-safe fragmented MP4; never overwrites).
+    Record(RecordArgs),
     /// Measure the pipeline: fps, latency, per-stage and model time, drops, memory.
     Bench(BenchArgs),
     /// Cameras and execution providers on this machine, and which provider a session really uses.
@@ -97,6 +99,27 @@ pub struct VideoArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// camera[:N] | video:PATH | image:PATH | demo (played live, in real time).
+    #[arg(long)]
+    pub source: SourceSpec,
+    /// Output MP4; an existing file is never overwritten: " (2)", " (3)", ... is added.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Length of the clip in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub seconds: f64,
+    /// Character everyone wears (default: the first installed).
+    #[arg(long)]
+    pub character: Option<String>,
+    /// Give each person a different character.
+    #[arg(long)]
+    pub everyone_different: bool,
+    #[arg(long, value_enum, default_value_t = ExecutionChoice::Auto)]
+    pub ep: ExecutionChoice,
+}
+
+#[derive(Debug, Args)]
 pub struct BenchArgs {
     /// demo | video:PATH | image:PATH (an image repeats one frame).
     #[arg(long, default_value = "demo")]
@@ -152,6 +175,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Detect(a)) => crate::detect::run(&a),
         Some(Command::Photo(a)) => crate::media::photo(&a),
         Some(Command::Video(a)) => crate::media::video(&a),
+        Some(Command::Record(a)) => crate::media::record(&a),
         Some(Command::Bench(a)) => crate::bench::run(&a),
         Some(Command::Devices(a)) => crate::devices::run(&a),
         Some(Command::Setup(a)) => crate::setup::run(&a),

@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::cli::{PhotoArgs, VideoArgs};
+use crate::cli::{PhotoArgs, RecordArgs, VideoArgs};
 use crate::compose::Compositor;
 use crate::frame::Frame;
 use crate::perception::{FrameAnalysis, Perception, PerceptionConfig};
 use crate::pipeline::{Next, Pipeline};
-use crate::record::{AudioSource, EncoderThread, Fps, VideoWriter};
+use crate::record::{AudioSource, EncoderThread, Fps, Pushed, VideoWriter};
 use crate::render::{character_index, compose_frame, compose_params, installed_characters, stylize_stage};
 use crate::source::FrameSource;
 use crate::source::capture::CaptureMode;
@@ -152,6 +152,103 @@ pub fn video(args: &VideoArgs) -> anyhow::Result<()> {
         if stats.audio_samples > 0 { ", audio copied" } else { "" }
     );
     Ok(())
+}
+
+/// Frames the live recorder lets wait for the encoder before it drops.
+const RECORD_QUEUE: usize = 4;
+
+/// `webtoonme record`: a clip of the stylized live output. Capture runs in real time (the ring
+/// drops when the pipeline is slow); frames keep their capture times; the encoder runs on its
+/// own thread behind a bounded queue and frames it cannot take are dropped, never waited for.
+pub fn record(args: &RecordArgs) -> anyhow::Result<()> {
+    if !(args.seconds > 0.0 && args.seconds.is_finite()) {
+        anyhow::bail!("--seconds must be a positive number, not {}", args.seconds);
+    }
+    let ext = args.output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    if ext.as_deref() != Some("mp4") {
+        anyhow::bail!("{}: output must be an .mp4 file", args.output.display());
+    }
+    let set = installed_characters()?;
+    let default = character_index(&set, args.character.as_deref())?;
+    let stage = stylize_stage(&set, default, assign_mode(args.everyone_different), &perception_session(args.ep))?;
+    let mut config = PerceptionConfig::default();
+    config.session.provider = args.ep;
+    let perception = Perception::load(config)?;
+    let mut compositor = Compositor::new_headless()?;
+
+    let spec = args.source.clone();
+    let pipeline = Pipeline::start_with(move || spec.open(), CaptureMode::Realtime, None, perception, Some(stage))?;
+    let info = pipeline.source().clone();
+    let fps = Fps::from_f64(info.fps).unwrap_or(Fps::integer(30).expect("30 fps"));
+    let output = unique_path(&args.output);
+    let writer = VideoWriter::create(&output, info.width, info.height, fps, None)?;
+    let encoder = EncoderThread::start(writer, RECORD_QUEUE)?;
+    eprintln!(
+        "recording {} {}x{} @ {fps} fps to {} for {} s",
+        info.name,
+        info.width,
+        info.height,
+        output.display(),
+        args.seconds
+    );
+
+    let length = Duration::from_secs_f64(args.seconds);
+    let started = Instant::now();
+    let mut origin: Option<Instant> = None;
+    let mut last_pts: Option<Duration> = None;
+    let mut frames = 0u64;
+    while started.elapsed() < length + Duration::from_secs(30) {
+        let o = match pipeline.recv(Duration::from_millis(200))? {
+            Next::Frame(o) => o,
+            Next::Waiting => continue,
+            Next::Ended => break,
+        };
+        // pts: capture time since the first recorded frame's capture
+        let t0 = *origin.get_or_insert(o.frame.captured_at);
+        let pts = o.frame.captured_at.saturating_duration_since(t0);
+        if pts >= length {
+            pipeline.recycle(o);
+            break;
+        }
+        if last_pts.is_some_and(|l| pts <= l + Duration::from_millis(1)) {
+            pipeline.recycle(o);
+            continue;
+        }
+        let params = compose_params(&set.packs[o.stylized.scene_character]);
+        let mut out = encoder.buffer();
+        compose_frame(&mut compositor, &o.frame, &o.analysis, &o.stylized, params, &mut out)?;
+        pipeline.recycle(o);
+        frames += 1;
+        match encoder.try_push(out, pts) {
+            Pushed::Queued => last_pts = Some(pts),
+            Pushed::Dropped(_) => {}
+            Pushed::Stopped => break, // the encoder failed; finish() says why
+        }
+    }
+    let ring_dropped = pipeline.ring_stats().dropped;
+    pipeline.shutdown()?;
+    let dropped = encoder.dropped();
+    let stats = encoder.finish()?;
+    println!(
+        "{}: {} frames, {:.2} s ({} composed, {dropped} dropped by the encoder queue, {ring_dropped} skipped by the live pipeline)",
+        output.display(),
+        stats.frames,
+        stats.duration.as_secs_f64(),
+        frames
+    );
+    println!("dropped frames: {dropped}");
+    println!("saved: {}", output.display());
+    Ok(())
+}
+
+/// `path` if nothing is there, else the first free "NAME (2).EXT", "NAME (3).EXT", ...
+pub fn unique_path(path: &Path) -> std::path::PathBuf {
+    if !path.exists() {
+        return path.to_path_buf();
+    }
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    (2u32..).map(|n| path.with_file_name(format!("{stem} ({n}){ext}"))).find(|p| !p.exists()).expect("a free name")
 }
 
 /// Mean time per stage over a run (milliseconds), printed at the end of `video`.

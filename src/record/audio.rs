@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::RecordError;
-use super::mux::{AudioTrackInfo, Mp4Muxer};
+use super::mux::{AudioHeader, Mp4Muxer};
 
 /// Largest `moov` read to find the raw sample entry.
 const MAX_MOOV_BYTES: u64 = 256 << 20;
@@ -259,8 +259,24 @@ impl AudioCopy {
         Ok(())
     }
 
-    /// The output track's edit for a video ending at `video_end` (`None`: nothing was copied).
-    pub fn track_info(&self, video_end: Duration, movie_timescale: u32) -> Option<AudioTrackInfo<'_>> {
+    /// The output track's header (sample entry and the start of its edit list), known from the
+    /// first frame on; `None` when the input has no audio from the clip's start.
+    pub fn header(&self, movie_timescale: u32) -> Option<AudioHeader<'_>> {
+        if self.first >= self.source.samples.len() {
+            return None;
+        }
+        let start = self.rel(self.first);
+        Some(AudioHeader {
+            timescale: self.source.timescale,
+            sample_entry: &self.source.sample_entry,
+            delay: rescale(start.max(0) as u64, self.source.timescale, movie_timescale),
+            media_time: (-start).max(0) as u64,
+        })
+    }
+
+    /// How long the output audio plays (movie ticks) for a video ending at `video_end`: cut to
+    /// the video. `None`: nothing was copied.
+    pub fn play(&self, video_end: Duration, movie_timescale: u32) -> Option<u64> {
         if self.next == self.first {
             return None;
         }
@@ -269,17 +285,7 @@ impl AudioCopy {
         let last = self.source.samples[self.next - 1];
         let end = (self.rel(self.next - 1) + i64::from(last.duration)).min(duration_to_ticks(video_end, ts) as i64);
         let play = end - start.max(0);
-        if play <= 0 {
-            return None;
-        }
-        let to_movie = |ticks: i64| rescale(ticks as u64, ts, movie_timescale);
-        Some(AudioTrackInfo {
-            timescale: ts,
-            sample_entry: &self.source.sample_entry,
-            delay: to_movie(start.max(0)),
-            media_time: (-start).max(0) as u64,
-            play: to_movie(play),
-        })
+        (play > 0).then(|| rescale(play as u64, ts, movie_timescale))
     }
 }
 

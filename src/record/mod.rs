@@ -18,10 +18,13 @@
 //! are padded to even with the edge pixels (H.264 4:2:0 cannot code odd sizes), so the file is one
 //! pixel wider/taller: see [`WriterStats::coded_width`].
 //!
-//! Files: written in place (`ftyp`, `mdat`, `moov` at the end). A writer dropped without
-//! `finish` leaves a file that players cannot open. A rejected frame (wrong size, pts not
-//! increasing) leaves the writer usable; after a write error (disk full) every later call
-//! returns [`RecordError::Write`] and the file stays incomplete.
+//! Files: fragmented MP4 (`ftyp` + `moov` with the first frame, then a `moof`+`mdat` fragment
+//! at every keyframe and at least every second, each flushed and synced): a process killed at any
+//! point leaves a playable file with everything up to the last fragment. `finish` writes the last
+//! fragment, an `mfra` and the exact durations (and the comment from
+//! [`VideoWriter::set_comment`]). A rejected frame (wrong size, pts not increasing) leaves the
+//! writer usable; after a write error (disk full: the message says so) the file is cut back to its
+//! last complete fragment, stays playable, and every later call returns [`RecordError::Write`].
 
 mod audio;
 mod encoder;
@@ -35,8 +38,8 @@ use std::time::Duration;
 pub use audio::AudioSource;
 use audio::{AudioCopy, duration_to_ticks, ticks_to_duration};
 use encoder::{EncoderSettings, H264Encoder, MAX_LONG_SIDE, MAX_SHORT_SIDE, MIN_SIDE};
-use mux::{MoovInfo, Mp4Muxer};
-pub use thread::EncoderThread;
+use mux::{Ending, HeaderInfo, Mp4Muxer, Output};
+pub use thread::{EncoderThread, Pushed};
 
 /// Audio is written in chunks once it lags the video by this much.
 const AUDIO_INTERLEAVE: Duration = Duration::from_millis(500);
@@ -137,11 +140,13 @@ pub struct WriterConfig {
     pub bitrate: Option<u32>,
     /// Time between keyframes (IDR pictures): where players can seek to.
     pub keyframe_interval: Duration,
+    /// Test hook: writes past this many bytes fail as a full disk would (`StorageFull`).
+    pub max_bytes: Option<u64>,
 }
 
 impl Default for WriterConfig {
     fn default() -> Self {
-        Self { bitrate: None, keyframe_interval: Duration::from_secs(2) }
+        Self { bitrate: None, keyframe_interval: Duration::from_secs(2), max_bytes: None }
     }
 }
 
@@ -172,7 +177,7 @@ pub struct WriterStats {
 pub enum RecordError {
     #[error("cannot create {}: {io}", path.display())]
     Create { path: PathBuf, io: std::io::Error },
-    #[error("cannot write {}: {io}", path.display())]
+    #[error("cannot write {}: {io}{}", path.display(), disk_full_note(io))]
     Write { path: PathBuf, io: std::io::Error },
     #[error("{}: cannot write a {width}x{height} video: {reason}", path.display())]
     Size { path: PathBuf, width: u32, height: u32, reason: String },
@@ -188,6 +193,15 @@ pub enum RecordError {
     Audio { path: PathBuf, reason: String },
     #[error("{}: no frames were pushed; nothing written", path.display())]
     NoFrames { path: PathBuf },
+}
+
+/// What a write error adds to its message when the disk is full.
+fn disk_full_note(io: &std::io::Error) -> &'static str {
+    const ENOSPC: i32 = 28;
+    const EDQUOT: i32 = 122;
+    let full = matches!(io.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
+        || matches!(io.raw_os_error(), Some(ENOSPC | EDQUOT));
+    if full { " (disk full: recording stopped; what was written before is kept and plays)" } else { "" }
 }
 
 /// An H.264 MP4 being written. See the module doc.
@@ -209,6 +223,8 @@ pub struct VideoWriter {
     last: Option<(Duration, u64)>,
     pushed: u64,
     skipped: u64,
+    /// Stored in the file's metadata at finish (`comment` tag).
+    comment: Option<String>,
     /// A write failed: the file's layout is unknown, so every later call fails too.
     broken: bool,
 }
@@ -276,7 +292,7 @@ impl VideoWriter {
             .map_err(|reason| RecordError::Encoder { path: path.to_path_buf(), reason })?;
 
         let file = File::create(path).map_err(|io| RecordError::Create { path: path.to_path_buf(), io })?;
-        let mux = Mp4Muxer::start(file).map_err(|io| RecordError::Write { path: path.to_path_buf(), io })?;
+        let mux = Mp4Muxer::start(Output::new(file, config.max_bytes));
         Ok(Self {
             path: path.to_path_buf(),
             width,
@@ -293,6 +309,7 @@ impl VideoWriter {
             last: None,
             pushed: 0,
             skipped: 0,
+            comment: None,
             broken: false,
         })
     }
@@ -305,6 +322,11 @@ impl VideoWriter {
     /// The nominal rate given at creation.
     pub fn fps(&self) -> Fps {
         self.fps
+    }
+
+    /// Text stored as the file's comment when it is finished (e.g. `dropped_frames=3`).
+    pub fn set_comment(&mut self, text: impl Into<String>) {
+        self.comment = Some(text.into());
     }
 
     /// Frames accepted so far.
@@ -376,6 +398,21 @@ impl VideoWriter {
             .encode(rgb, rel.as_millis() as u64)
             .map_err(|reason| RecordError::Encoder { path: self.path.clone(), reason })?;
         match encoded {
+            Some(frame) if !self.mux.has_header() => {
+                // the first picture: its parameter sets go into the header (copied once so the
+                // encoder can be asked for them)
+                let (data, sync) = (frame.data.to_vec(), frame.sync);
+                let (sps, pps) = self.encoder.parameter_sets().ok_or_else(|| RecordError::Encoder {
+                    path: self.path.clone(),
+                    reason: "no parameter sets after the first frame".into(),
+                })?;
+                let (width, height) = self.encoder.coded_size();
+                let audio = self.audio.as_ref().and_then(|a| a.header(self.timescale));
+                let info = HeaderInfo { timescale: self.timescale, width, height, sps, pps, audio };
+                let write = |io| RecordError::Write { path: self.path.clone(), io };
+                self.mux.write_header(&info).map_err(write)?;
+                self.mux.write_video(&data, tick, sync).map_err(write)?;
+            }
             Some(frame) => self
                 .mux
                 .write_video(frame.data, tick, frame.sync)
@@ -409,7 +446,7 @@ impl VideoWriter {
     /// With no frames pushed the file is removed and [`RecordError::NoFrames`] returned.
     pub fn finish(mut self) -> Result<WriterStats, RecordError> {
         self.check_intact()?;
-        let (Some((_, last_tick)), Some((sps, pps))) = (self.last, self.encoder.parameter_sets()) else {
+        let (Some((_, last_tick)), true) = (self.last, self.mux.has_header()) else {
             drop(self.mux);
             let _ = std::fs::remove_file(&self.path);
             return Err(RecordError::NoFrames { path: self.path });
@@ -419,20 +456,12 @@ impl VideoWriter {
         if let Some(audio) = &mut self.audio {
             audio.copy_until(video_end, &mut self.mux, &self.path)?;
         }
-        let audio_info = self.audio.as_ref().and_then(|a| a.track_info(video_end, self.timescale));
-        let audio_duration = audio_info.as_ref().map_or(Duration::ZERO, |a| ticks_to_duration(a.play, self.timescale));
-        let audio_samples = if audio_info.is_some() { self.mux.audio_samples() as u64 } else { 0 };
+        let audio_play = self.audio.as_ref().and_then(|a| a.play(video_end, self.timescale));
+        let audio_duration = audio_play.map_or(Duration::ZERO, |t| ticks_to_duration(t, self.timescale));
+        let audio_samples = if audio_play.is_some() { self.mux.audio_samples() as u64 } else { 0 };
         let (coded_width, coded_height) = self.encoder.coded_size();
         let frames = self.mux.video_samples() as u64;
-        let info = MoovInfo {
-            timescale: self.timescale,
-            width: coded_width,
-            height: coded_height,
-            sps,
-            pps,
-            last_duration: self.frame_ticks,
-            audio: audio_info,
-        };
+        let info = Ending { last_duration: self.frame_ticks, audio_play, comment: self.comment.as_deref() };
         let bytes = self.mux.finish(&info).map_err(|io| RecordError::Write { path: self.path.clone(), io })?;
         if let Some(audio) = &self.audio {
             log::debug!(

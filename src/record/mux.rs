@@ -1,55 +1,82 @@
-//! A minimal MP4 (ISO BMFF) writer for one H.264 video track and an optional copied audio track.
+//! A minimal fragmented MP4 (ISO BMFF) writer for one H.264 video track and an optional copied
+//! audio track.
 //!
 //! In: encoded samples in decode order (video: MP4-format H.264 access units with their tick
-//! times; audio: samples copied verbatim with their durations), interleaved by the caller. Out: a
-//! progressive MP4 file: `ftyp`, one `mdat` (64-bit size, so files over 4 GiB work), `moov` at the
-//! end with `avc1`/`avcC`, exact per-sample durations (`stts`), sync samples (`stss`), chunk
-//! tables (`stsc`, `stco`/`co64`), edit lists where a track does not start at zero, and durations
-//! in each track's own timescale. Runs on the writer's thread; sample data goes straight to a
-//! buffered file, only the tables (about 8 bytes per sample) stay in memory.
+//! times; audio: samples copied verbatim with their durations). Out: a fragmented MP4: `ftyp`,
+//! then `moov` (sample entries, `mvex`/`trex`, no samples) written with the first video sample,
+//! then one `moof`+`mdat` pair per fragment. A fragment closes at every keyframe and at least
+//! every [`FRAGMENT_MAX`] of video; it holds the video samples of that span and the audio samples
+//! that arrived meanwhile (the caller interleaves them by time), and is written in one piece,
+//! then flushed and synced (`sync_data`). So a process killed at any point, or a machine losing
+//! power, leaves a file that players open, holding every completed fragment.
 //!
-//! Own writer rather than `mp4::Mp4Writer` (0.14) because the copy needs what that one cannot
-//! write: the input's audio sample entry byte for byte (its `esds` with the full
-//! AudioSpecificConfig), edit lists (AAC priming, so audio stays in sync), and track durations
-//! without per-sample rounding; it also avoids a `Bytes` allocation per sample.
+//! [`Mp4Muxer::finish`] writes the last fragment, an `mfra` (random access index), and patches the
+//! durations in the header (`mvhd`, `mehd`, `tkhd`, the audio edit list) and the comment that was
+//! reserved in `moov`. Without it the header's durations are 0 ("unknown", allowed in fragmented
+//! files: players take the duration from the fragments).
 //!
-//! Without [`Mp4Muxer::finish`] the file has no `moov` and no player can open it.
+//! A write error truncates the file back to the end of the last complete fragment (so a full
+//! disk keeps a playable file) and is returned; the caller stops writing.
+//!
+//! Own writer rather than `mp4::Mp4Writer` (0.14): it writes the input's audio sample entry byte
+//! for byte (its `esds` with the full AudioSpecificConfig) and edit lists (AAC priming).
 
 use std::fs::File;
-use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 
-/// A new chunk starts when the track changes or the current one has this many bytes.
-const MAX_CHUNK_BYTES: u64 = 1 << 20;
+/// Longest span of video in one fragment, in seconds: at most this much is lost in a crash.
+pub(crate) const FRAGMENT_MAX_SECS: u64 = 1;
+/// Bytes reserved in `moov` for the comment [`Mp4Muxer::finish`] may write.
+const COMMENT_SPACE: usize = 256;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Track {
-    Video,
-    Audio,
+/// Video sample flags: sync (depends on nothing) and non-sync (depends on others).
+const SYNC_FLAGS: u32 = 0x0200_0000;
+const NON_SYNC_FLAGS: u32 = 0x0101_0000;
+
+const VIDEO_TRACK: u32 = 1;
+const AUDIO_TRACK: u32 = 2;
+
+/// The file being written, with an optional size limit (a test hook simulating a full disk).
+pub(crate) struct Output {
+    file: File,
+    /// Bytes that may still be written (`None`: no limit).
+    room: Option<u64>,
 }
 
-/// Sample tables of one track.
-#[derive(Debug, Default)]
-struct Table {
-    sizes: Vec<u32>,
-    /// Duration of every sample, in ticks of the track's timescale (video: filled in when the
-    /// next sample's time is known, the last one at finish).
-    durations: Vec<u32>,
-    /// 1-based numbers of the sync samples (video).
-    sync: Vec<u32>,
-    /// (file offset, sample count) of every chunk.
-    chunks: Vec<(u64, u32)>,
-    chunk_bytes: u64,
-}
+impl Output {
+    pub fn new(file: File, max_bytes: Option<u64>) -> Self {
+        Self { file, room: max_bytes }
+    }
 
-impl Table {
-    fn total_duration(&self) -> u64 {
-        self.durations.iter().map(|&d| u64::from(d)).sum()
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        if let Some(room) = &mut self.room
+            && data.len() as u64 > *room
+        {
+            let fits = *room as usize;
+            self.file.write_all(&data[..fits])?;
+            *room = 0;
+            return Err(io::Error::new(io::ErrorKind::StorageFull, "No space left on device (write limit reached)"));
+        }
+        self.file.write_all(data)?;
+        if let Some(room) = &mut self.room {
+            *room -= data.len() as u64;
+        }
+        Ok(())
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        self.file.flush()?;
+        match self.file.sync_data() {
+            // character devices (/dev/null, /dev/full) and some pipes cannot sync: not an error
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput => Ok(()),
+            other => other,
+        }
     }
 }
 
-/// What the `moov` needs besides the sample tables.
+/// What the `moov` needs.
 #[derive(Debug)]
-pub(crate) struct MoovInfo<'a> {
+pub(crate) struct HeaderInfo<'a> {
     /// Video track timescale, also used as the movie timescale.
     pub timescale: u32,
     /// Coded picture size.
@@ -57,13 +84,11 @@ pub(crate) struct MoovInfo<'a> {
     pub height: u32,
     pub sps: &'a [u8],
     pub pps: &'a [u8],
-    /// Duration of the last video sample (ticks).
-    pub last_duration: u32,
-    pub audio: Option<AudioTrackInfo<'a>>,
+    pub audio: Option<AudioHeader<'a>>,
 }
 
 #[derive(Debug)]
-pub(crate) struct AudioTrackInfo<'a> {
+pub(crate) struct AudioHeader<'a> {
     pub timescale: u32,
     /// The input's sample entry box (`mp4a` with its `esds`), written unchanged.
     pub sample_entry: &'a [u8],
@@ -71,290 +96,501 @@ pub(crate) struct AudioTrackInfo<'a> {
     pub delay: u64,
     /// First audio tick that plays (skips encoder priming).
     pub media_time: u64,
-    /// How long the audio plays, in movie ticks.
-    pub play: u64,
+}
+
+/// What [`Mp4Muxer::finish`] patches into the header.
+#[derive(Debug, Default)]
+pub(crate) struct Ending<'a> {
+    /// Duration of the last video sample (ticks).
+    pub last_duration: u32,
+    /// How long the audio plays, in movie ticks (`None`: as long as its samples).
+    pub audio_play: Option<u64>,
+    /// Stored as the file's comment (`udta`/`©cmt`; ffprobe shows it as the `comment` tag).
+    pub comment: Option<&'a str>,
+}
+
+/// Where the header's patchable fields are (file offsets).
+#[derive(Debug, Default)]
+struct Patches {
+    mvhd_duration: u64,
+    mehd_duration: u64,
+    tkhd_duration: Vec<u64>,
+    /// The audio edit's segment duration and the empty edit before it.
+    audio_elst_play: Option<u64>,
+    audio_delay: u64,
+    comment: u64,
+}
+
+/// Samples of one track in the fragment being built.
+#[derive(Debug, Default)]
+struct Run {
+    /// (duration, size, flags) per sample.
+    samples: Vec<(u32, u32, u32)>,
+    data: Vec<u8>,
+    /// Decode time of the first sample (track ticks).
+    start: u64,
+    /// Decode time after the last sample with a known duration.
+    end: u64,
+}
+
+impl Run {
+    fn clear(&mut self) {
+        self.samples.clear();
+        self.data.clear();
+        self.start = self.end;
+    }
 }
 
 pub(crate) struct Mp4Muxer {
-    out: BufWriter<File>,
+    out: Output,
     /// Bytes written so far (the position in the file).
     pos: u64,
-    mdat_start: u64,
-    video: Table,
-    audio: Table,
-    /// Tick of the first and of the latest video sample.
-    video_first_tick: Option<u64>,
-    video_last_tick: u64,
-    last_track: Option<Track>,
+    /// End of the last complete fragment (or of the header): the file is cut back here after a
+    /// failed write.
+    good: u64,
+    timescale: u32,
+    patches: Option<Patches>,
+    has_audio: bool,
+    /// Fragment sequence number (from 1).
+    seq: u32,
+    video: Run,
+    audio: Run,
+    /// Tick of the latest video sample (its duration is known when the next one comes).
+    video_last_tick: Option<u64>,
+    video_samples: usize,
+    audio_samples: usize,
+    /// (tick, moof offset) of fragments that start with a keyframe, for the `mfra`.
+    keyframes: Vec<(u64, u64)>,
+    /// The fragment being written (`moof` + `mdat`), reused.
+    scratch: Vec<u8>,
 }
 
 impl Mp4Muxer {
-    /// Start the file: `ftyp` and the `mdat` header.
-    pub fn start(file: File) -> io::Result<Self> {
-        let mut out = BufWriter::with_capacity(256 * 1024, file);
-        let mut head = Vec::with_capacity(64);
-        let ftyp = open(&mut head, b"ftyp");
-        head.extend_from_slice(b"isom");
-        put_u32(&mut head, 0x200);
-        for brand in [b"isom", b"iso2", b"avc1", b"mp41"] {
-            head.extend_from_slice(brand);
-        }
-        close(&mut head, ftyp);
-        let mdat_start = head.len() as u64;
-        // size 1: a 64-bit size follows, patched at the end.
-        put_u32(&mut head, 1);
-        head.extend_from_slice(b"mdat");
-        put_u64(&mut head, 0);
-        out.write_all(&head)?;
-        Ok(Self {
+    /// Take the file; nothing is written until the first video sample (with [`Self::write_header`]).
+    pub fn start(out: Output) -> Self {
+        Self {
             out,
-            pos: head.len() as u64,
-            mdat_start,
-            video: Table::default(),
-            audio: Table::default(),
-            video_first_tick: None,
-            video_last_tick: 0,
-            last_track: None,
-        })
+            pos: 0,
+            good: 0,
+            timescale: 0,
+            patches: None,
+            has_audio: false,
+            seq: 1,
+            video: Run::default(),
+            audio: Run::default(),
+            video_last_tick: None,
+            video_samples: 0,
+            audio_samples: 0,
+            keyframes: Vec::new(),
+            scratch: Vec::new(),
+        }
     }
 
-    fn write(&mut self, track: Track, data: &[u8]) -> io::Result<()> {
-        let size = u32::try_from(data.len()).map_err(|_| io::Error::other("sample over 4 GiB"))?;
-        self.out.write_all(data)?;
-        let table = match track {
-            Track::Video => &mut self.video,
-            Track::Audio => &mut self.audio,
-        };
-        match table.chunks.last_mut() {
-            Some((_, n)) if self.last_track == Some(track) && table.chunk_bytes < MAX_CHUNK_BYTES => {
-                *n += 1;
-                table.chunk_bytes += u64::from(size);
+    pub fn has_header(&self) -> bool {
+        self.patches.is_some()
+    }
+
+    /// Write `ftyp` and `moov` (no samples; `mvex` announces the fragments), synced.
+    pub fn write_header(&mut self, info: &HeaderInfo<'_>) -> io::Result<()> {
+        let mut b = Vec::with_capacity(2048);
+        let ftyp = open(&mut b, b"ftyp");
+        b.extend_from_slice(b"isom");
+        put_u32(&mut b, 0x200);
+        for brand in [b"isom", b"iso6", b"avc1", b"mp41"] {
+            b.extend_from_slice(brand);
+        }
+        close(&mut b, ftyp);
+        let (moov, mut patches) = build_moov(info, b.len() as u64);
+        b.extend_from_slice(&moov);
+        self.timescale = info.timescale;
+        self.has_audio = info.audio.is_some();
+        patches.audio_delay = info.audio.as_ref().map_or(0, |a| a.delay);
+        self.emit(&b)?;
+        self.patches = Some(patches);
+        Ok(())
+    }
+
+    /// Write `data` at the end of the file, flush and sync; on failure cut the file back to the
+    /// last complete piece.
+    fn emit(&mut self, data: &[u8]) -> io::Result<()> {
+        let result = self.out.write_all(data).and_then(|()| self.out.sync());
+        match result {
+            Ok(()) => {
+                self.pos += data.len() as u64;
+                self.good = self.pos;
+                Ok(())
             }
-            _ => {
-                table.chunks.push((self.pos, 1));
-                table.chunk_bytes = u64::from(size);
+            Err(e) => {
+                // best effort (fails on devices like /dev/full); the error is the write's
+                let _ = self.out.file.set_len(self.good);
+                let _ = self.out.file.seek(SeekFrom::Start(self.good));
+                let _ = self.out.file.sync_data();
+                Err(e)
             }
         }
-        table.sizes.push(size);
-        self.pos += u64::from(size);
-        self.last_track = Some(track);
-        Ok(())
     }
 
     /// Append a video sample presented at `tick` (strictly after the previous one; the caller
-    /// checks, and that the gap fits 32 bits).
+    /// checks, and that the gap fits 32 bits). A keyframe, or a fragment holding a second of
+    /// video, closes the fragment so far and writes it out. The header must be written.
     pub fn write_video(&mut self, data: &[u8], tick: u64, sync: bool) -> io::Result<()> {
-        self.write(Track::Video, data)?;
-        if self.video_first_tick.is_none() {
-            self.video_first_tick = Some(tick);
+        let size = u32::try_from(data.len()).map_err(|_| io::Error::other("sample over 4 GiB"))?;
+        if let Some(last) = self.video_last_tick {
+            let duration = (tick - last) as u32;
+            if let Some(s) = self.video.samples.last_mut() {
+                s.0 = duration;
+            }
+            self.video.end = tick;
+            let full = tick - self.video.start >= FRAGMENT_MAX_SECS * u64::from(self.timescale);
+            if sync || full {
+                self.flush_fragment()?;
+            }
         } else {
-            self.video.durations.push((tick - self.video_last_tick) as u32);
+            self.video.start = tick;
+            self.video.end = tick;
         }
-        self.video_last_tick = tick;
-        if sync {
-            self.video.sync.push(self.video.sizes.len() as u32);
-        }
+        self.video.samples.push((0, size, if sync { SYNC_FLAGS } else { NON_SYNC_FLAGS }));
+        self.video.data.extend_from_slice(data);
+        self.video_last_tick = Some(tick);
+        self.video_samples += 1;
         Ok(())
     }
 
-    /// Append an audio sample lasting `duration` ticks of the audio timescale.
+    /// Append an audio sample lasting `duration` ticks of the audio timescale (goes out with the
+    /// next fragment).
     pub fn write_audio(&mut self, data: &[u8], duration: u32) -> io::Result<()> {
-        self.write(Track::Audio, data)?;
-        self.audio.durations.push(duration);
+        let size = u32::try_from(data.len()).map_err(|_| io::Error::other("sample over 4 GiB"))?;
+        self.audio.samples.push((duration, size, 0));
+        self.audio.data.extend_from_slice(data);
+        self.audio.end += u64::from(duration);
+        self.audio_samples += 1;
         Ok(())
     }
 
     pub fn video_samples(&self) -> usize {
-        self.video.sizes.len()
+        self.video_samples
     }
 
     pub fn audio_samples(&self) -> usize {
-        self.audio.sizes.len()
+        self.audio_samples
     }
 
-    /// Write the `moov`, patch the `mdat` size, flush and sync the file. Returns the file size.
-    pub fn finish(mut self, info: &MoovInfo<'_>) -> io::Result<u64> {
-        if !self.video.sizes.is_empty() {
-            self.video.durations.push(info.last_duration);
+    /// Write the fragment built so far (every video sample's duration must be known).
+    fn flush_fragment(&mut self) -> io::Result<()> {
+        if self.video.samples.is_empty() && self.audio.samples.is_empty() {
+            return Ok(());
         }
-        let audio = info.audio.as_ref().filter(|_| !self.audio.sizes.is_empty());
-        let moov_start = self.pos;
-        let moov = self.build_moov(info, audio);
-        self.out.write_all(&moov)?;
-        self.pos += moov.len() as u64;
-        self.out.flush()?;
-        let mut file = self.out.into_inner().map_err(io::IntoInnerError::into_error)?;
-        file.seek(SeekFrom::Start(self.mdat_start + 8))?;
-        file.write_all(&(moov_start - self.mdat_start).to_be_bytes())?;
-        file.sync_data()?;
+        if self.patches.is_none() {
+            return Err(io::Error::other("fragment before the MP4 header"));
+        }
+        let mut b = std::mem::take(&mut self.scratch);
+        b.clear();
+        let moof_start = self.pos;
+        let moof = open(&mut b, b"moof");
+        let at = open_full(&mut b, b"mfhd", 0, 0);
+        put_u32(&mut b, self.seq);
+        close(&mut b, at);
+        let mut offsets = Vec::with_capacity(2);
+        let mut mdat_offset = 0u64;
+        let audio = self.has_audio.then_some((AUDIO_TRACK, &self.audio));
+        for (track, run) in [(VIDEO_TRACK, &self.video)].into_iter().chain(audio) {
+            if run.samples.is_empty() {
+                continue;
+            }
+            let video = track == VIDEO_TRACK;
+            let traf = open(&mut b, b"traf");
+            let at = open_full(&mut b, b"tfhd", 0, 0x02_0000); // default-base-is-moof
+            put_u32(&mut b, track);
+            close(&mut b, at);
+            let at = open_full(&mut b, b"tfdt", 1, 0);
+            put_u64(&mut b, run.start);
+            close(&mut b, at);
+            // data offset, sample duration, size (and flags for video)
+            let flags = 0x001 | 0x100 | 0x200 | if video { 0x400 } else { 0 };
+            let at = open_full(&mut b, b"trun", 0, flags);
+            put_u32(&mut b, run.samples.len() as u32);
+            offsets.push((b.len(), mdat_offset));
+            put_u32(&mut b, 0); // data offset, patched below
+            for &(duration, size, sample_flags) in &run.samples {
+                put_u32(&mut b, duration);
+                put_u32(&mut b, size);
+                if video {
+                    put_u32(&mut b, sample_flags);
+                }
+            }
+            close(&mut b, at);
+            close(&mut b, traf);
+            mdat_offset += run.data.len() as u64;
+        }
+        close(&mut b, moof);
+        let moof_size = b.len() as u64;
+        let audio_data = if self.has_audio { &self.audio.data[..] } else { &[] };
+        let payload = (self.video.data.len() + audio_data.len()) as u64;
+        let mdat_header = if payload + 8 > u64::from(u32::MAX) { 16 } else { 8 };
+        for (at, offset) in offsets {
+            let data_offset =
+                u32::try_from(moof_size + mdat_header + offset).map_err(|_| io::Error::other("fragment over 4 GiB"))?;
+            b[at..at + 4].copy_from_slice(&data_offset.to_be_bytes());
+        }
+        if mdat_header == 16 {
+            put_u32(&mut b, 1);
+            b.extend_from_slice(b"mdat");
+            put_u64(&mut b, payload + 16);
+        } else {
+            put_u32(&mut b, (payload + 8) as u32);
+            b.extend_from_slice(b"mdat");
+        }
+        b.extend_from_slice(&self.video.data);
+        b.extend_from_slice(audio_data);
+        let written = self.emit(&b);
+        self.scratch = b;
+        written?;
+
+        if self.video.samples.first().is_some_and(|s| s.2 == SYNC_FLAGS) {
+            self.keyframes.push((self.video.start, moof_start));
+        }
+        self.seq += 1;
+        self.video.clear();
+        self.audio.clear();
+        Ok(())
+    }
+
+    /// Write the last fragment and the `mfra`, patch the header's durations and comment, sync.
+    /// Returns the file size.
+    pub fn finish(mut self, ending: &Ending<'_>) -> io::Result<u64> {
+        if let Some(s) = self.video.samples.last_mut() {
+            s.0 = ending.last_duration;
+            self.video.end += u64::from(ending.last_duration);
+        }
+        self.flush_fragment()?;
+        let Some(patches) = self.patches.take() else {
+            return Err(io::Error::other("no video was written"));
+        };
+
+        // mfra: where the keyframes are.
+        let mut b = Vec::with_capacity(64 + 19 * self.keyframes.len());
+        let mfra = open(&mut b, b"mfra");
+        let at = open_full(&mut b, b"tfra", 1, 0);
+        put_u32(&mut b, VIDEO_TRACK);
+        put_u32(&mut b, 0); // 1-byte traf, trun and sample numbers
+        put_u32(&mut b, self.keyframes.len() as u32);
+        for &(tick, offset) in &self.keyframes {
+            put_u64(&mut b, tick);
+            put_u64(&mut b, offset);
+            b.extend_from_slice(&[1, 1, 1]);
+        }
+        close(&mut b, at);
+        let at = open_full(&mut b, b"mfro", 0, 0);
+        let mfra_size = (b.len() + 4 - mfra) as u32;
+        put_u32(&mut b, mfra_size);
+        close(&mut b, at);
+        close(&mut b, mfra);
+        self.emit(&b)?;
+
+        // Durations, in movie ticks.
+        let video = self.video.end;
+        let audio = ending.audio_play.map(|play| patches.audio_delay + play);
+        let movie = video.max(audio.unwrap_or(0));
+        let file = &mut self.out.file;
+        let mut patch = |at: u64, bytes: &[u8]| -> io::Result<()> {
+            file.seek(SeekFrom::Start(at))?;
+            file.write_all(bytes)
+        };
+        patch(patches.mvhd_duration, &movie.to_be_bytes())?;
+        patch(patches.mehd_duration, &movie.to_be_bytes())?;
+        patch(patches.tkhd_duration[0], &video.to_be_bytes())?;
+        if let (Some(&at), Some(total)) = (patches.tkhd_duration.get(1), audio) {
+            patch(at, &total.to_be_bytes())?;
+        }
+        if let (Some(at), Some(play)) = (patches.audio_elst_play, ending.audio_play) {
+            patch(at, &play.to_be_bytes())?;
+        }
+        if let Some(text) = ending.comment {
+            patch(patches.comment, &comment_boxes(text))?;
+        }
+        file.seek(SeekFrom::End(0))?;
+        self.out.sync()?;
         Ok(self.pos)
     }
+}
 
-    fn build_moov(&self, info: &MoovInfo<'_>, audio: Option<&AudioTrackInfo<'_>>) -> Vec<u8> {
-        let now = mp4_time_now();
-        let video_start = self.video_first_tick.unwrap_or(0);
-        let video_duration = video_start + self.video.total_duration();
-        let audio_duration = audio.map_or(0, |a| a.delay + a.play);
-        let movie_duration = video_duration.max(audio_duration);
-        let tracks = 1 + u32::from(audio.is_some());
+/// `udta` with a QuickTime-style `©cmt` (ffprobe: the `comment` tag), padded with `free` to
+/// exactly [`COMMENT_SPACE`] bytes.
+fn comment_boxes(text: &str) -> Vec<u8> {
+    let mut text = text;
+    while 8 + 8 + 4 + text.len() + 8 > COMMENT_SPACE {
+        let mut cut = text.len() - 1;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text = &text[..cut];
+    }
+    let mut b = Vec::with_capacity(COMMENT_SPACE);
+    let udta = open(&mut b, b"udta");
+    let cmt = open(&mut b, b"\xa9cmt");
+    put_u16(&mut b, text.len() as u16);
+    put_u16(&mut b, 0x55c4); // "und"
+    b.extend_from_slice(text.as_bytes());
+    close(&mut b, cmt);
+    close(&mut b, udta);
+    let free = open(&mut b, b"free");
+    b.resize(COMMENT_SPACE, 0);
+    close(&mut b, free);
+    b
+}
 
-        let mut b = Vec::with_capacity(4096 + 16 * (self.video.sizes.len() + self.audio.sizes.len()));
-        let moov = open(&mut b, b"moov");
+/// The `moov` for a file starting at `base`, and where its patchable fields are.
+fn build_moov(info: &HeaderInfo<'_>, base: u64) -> (Vec<u8>, Patches) {
+    let now = mp4_time_now();
+    let tracks = 1 + u32::from(info.audio.is_some());
+    let mut patches = Patches::default();
+    let mut b = Vec::with_capacity(2048);
+    let moov = open(&mut b, b"moov");
 
-        // mvhd
-        let long = movie_duration > u64::from(u32::MAX);
-        let at = open_full(&mut b, b"mvhd", u8::from(long), 0);
-        put_times(&mut b, long, now, info.timescale, movie_duration);
-        put_u32(&mut b, 0x0001_0000); // rate 1.0
-        put_u16(&mut b, 0x0100); // volume 1.0
-        b.extend_from_slice(&[0; 10]);
-        put_matrix(&mut b);
-        b.extend_from_slice(&[0; 24]);
-        put_u32(&mut b, tracks + 1);
-        close(&mut b, at);
+    let at = open_full(&mut b, b"mvhd", 1, 0);
+    put_u64(&mut b, now);
+    put_u64(&mut b, now);
+    put_u32(&mut b, info.timescale);
+    patches.mvhd_duration = base + b.len() as u64;
+    put_u64(&mut b, 0);
+    put_u32(&mut b, 0x0001_0000); // rate 1.0
+    put_u16(&mut b, 0x0100); // volume 1.0
+    b.extend_from_slice(&[0; 10]);
+    put_matrix(&mut b);
+    b.extend_from_slice(&[0; 24]);
+    put_u32(&mut b, tracks + 1);
+    close(&mut b, at);
 
-        // Video track.
-        let video_edit =
-            (video_start > 0).then_some(Edit { delay: video_start, media_time: 0, play: self.video.total_duration() });
-        let video_header = TrackHeader {
-            id: 1,
-            duration: video_duration,
-            audio: false,
-            width: info.width,
-            height: info.height,
-            edit: video_edit,
-        };
+    // Video track.
+    let trak = open(&mut b, b"trak");
+    patches.tkhd_duration.push(base + put_tkhd(&mut b, VIDEO_TRACK, false, info.width, info.height, now));
+    let mdia = open(&mut b, b"mdia");
+    put_mdhd(&mut b, now, info.timescale);
+    put_hdlr(&mut b, b"vide", "VideoHandler");
+    let minf = open(&mut b, b"minf");
+    let at = open_full(&mut b, b"vmhd", 0, 1);
+    b.extend_from_slice(&[0; 8]);
+    close(&mut b, at);
+    put_dinf(&mut b);
+    let stbl = open(&mut b, b"stbl");
+    let stsd = open_full(&mut b, b"stsd", 0, 0);
+    put_u32(&mut b, 1);
+    put_avc1(&mut b, info);
+    close(&mut b, stsd);
+    put_empty_tables(&mut b);
+    close(&mut b, stbl);
+    close(&mut b, minf);
+    close(&mut b, mdia);
+    close(&mut b, trak);
+
+    // Audio track.
+    if let Some(a) = &info.audio {
         let trak = open(&mut b, b"trak");
-        put_tkhd_and_edts(&mut b, &video_header, now);
+        patches.tkhd_duration.push(base + put_tkhd(&mut b, AUDIO_TRACK, true, 0, 0, now));
+        // Edit list: the delay (an empty edit), then the media from `media_time`; its length is
+        // 0 ("to the end") until finish knows it.
+        let edts = open(&mut b, b"edts");
+        let at = open_full(&mut b, b"elst", 1, 0);
+        put_u32(&mut b, 1 + u32::from(a.delay > 0));
+        if a.delay > 0 {
+            put_u64(&mut b, a.delay);
+            put_u64(&mut b, u64::MAX); // -1: empty
+            put_u32(&mut b, 0x0001_0000);
+        }
+        patches.audio_elst_play = Some(base + b.len() as u64);
+        put_u64(&mut b, 0);
+        put_u64(&mut b, a.media_time);
+        put_u32(&mut b, 0x0001_0000);
+        close(&mut b, at);
+        close(&mut b, edts);
         let mdia = open(&mut b, b"mdia");
-        put_mdhd(&mut b, now, info.timescale, self.video.total_duration());
-        put_hdlr(&mut b, b"vide", "VideoHandler");
+        put_mdhd(&mut b, now, a.timescale);
+        put_hdlr(&mut b, b"soun", "SoundHandler");
         let minf = open(&mut b, b"minf");
-        let at = open_full(&mut b, b"vmhd", 0, 1);
-        b.extend_from_slice(&[0; 8]);
+        let at = open_full(&mut b, b"smhd", 0, 0);
+        put_u32(&mut b, 0); // balance, reserved
         close(&mut b, at);
         put_dinf(&mut b);
         let stbl = open(&mut b, b"stbl");
         let stsd = open_full(&mut b, b"stsd", 0, 0);
         put_u32(&mut b, 1);
-        put_avc1(&mut b, info);
+        b.extend_from_slice(a.sample_entry);
         close(&mut b, stsd);
-        put_sample_tables(&mut b, &self.video, true);
+        put_empty_tables(&mut b);
         close(&mut b, stbl);
         close(&mut b, minf);
         close(&mut b, mdia);
         close(&mut b, trak);
-
-        // Audio track.
-        if let Some(a) = audio {
-            let header = TrackHeader {
-                id: 2,
-                duration: audio_duration,
-                audio: true,
-                width: 0,
-                height: 0,
-                edit: Some(Edit { delay: a.delay, media_time: a.media_time, play: a.play }),
-            };
-            let trak = open(&mut b, b"trak");
-            put_tkhd_and_edts(&mut b, &header, now);
-            let mdia = open(&mut b, b"mdia");
-            put_mdhd(&mut b, now, a.timescale, self.audio.total_duration());
-            put_hdlr(&mut b, b"soun", "SoundHandler");
-            let minf = open(&mut b, b"minf");
-            let at = open_full(&mut b, b"smhd", 0, 0);
-            put_u32(&mut b, 0); // balance, reserved
-            close(&mut b, at);
-            put_dinf(&mut b);
-            let stbl = open(&mut b, b"stbl");
-            let stsd = open_full(&mut b, b"stsd", 0, 0);
-            put_u32(&mut b, 1);
-            b.extend_from_slice(a.sample_entry);
-            close(&mut b, stsd);
-            put_sample_tables(&mut b, &self.audio, false);
-            close(&mut b, stbl);
-            close(&mut b, minf);
-            close(&mut b, mdia);
-            close(&mut b, trak);
-        }
-        close(&mut b, moov);
-        b
     }
+
+    let mvex = open(&mut b, b"mvex");
+    let at = open_full(&mut b, b"mehd", 1, 0);
+    patches.mehd_duration = base + b.len() as u64;
+    put_u64(&mut b, 0);
+    close(&mut b, at);
+    for track in 1..=tracks {
+        let at = open_full(&mut b, b"trex", 0, 0);
+        put_u32(&mut b, track);
+        put_u32(&mut b, 1); // sample description
+        put_u32(&mut b, 0); // duration, size, flags: given per fragment
+        put_u32(&mut b, 0);
+        put_u32(&mut b, 0);
+        close(&mut b, at);
+    }
+    close(&mut b, mvex);
+
+    // Room for the comment finish may write.
+    patches.comment = base + b.len() as u64;
+    let free = open(&mut b, b"free");
+    b.resize(b.len() + COMMENT_SPACE - 8, 0);
+    close(&mut b, free);
+    close(&mut b, moov);
+    (b, patches)
 }
 
-/// One edit: `delay` of nothing (movie ticks), then media from `media_time` (media ticks) for
-/// `play` movie ticks.
-#[derive(Debug, Clone, Copy)]
-struct Edit {
-    delay: u64,
-    media_time: u64,
-    play: u64,
-}
-
-struct TrackHeader {
-    id: u32,
-    /// Movie ticks, edits included.
-    duration: u64,
-    audio: bool,
-    width: u32,
-    height: u32,
-    edit: Option<Edit>,
-}
-
-fn put_tkhd_and_edts(b: &mut Vec<u8>, t: &TrackHeader, now: u64) {
-    let long = t.duration > u64::from(u32::MAX);
+/// `tkhd` (version 1, duration 0 for now); returns the duration's offset in `b`.
+fn put_tkhd(b: &mut Vec<u8>, id: u32, audio: bool, width: u32, height: u32, now: u64) -> u64 {
     // flags: enabled, in movie, in preview
-    let at = open_full(b, b"tkhd", u8::from(long), 3);
-    if long {
-        put_u64(b, now);
-        put_u64(b, now);
-    } else {
-        put_u32(b, now as u32);
-        put_u32(b, now as u32);
-    }
-    put_u32(b, t.id);
+    let at = open_full(b, b"tkhd", 1, 3);
+    put_u64(b, now);
+    put_u64(b, now);
+    put_u32(b, id);
     put_u32(b, 0);
-    if long {
-        put_u64(b, t.duration);
-    } else {
-        put_u32(b, t.duration as u32);
-    }
+    let duration_at = b.len() as u64;
+    put_u64(b, 0);
     b.extend_from_slice(&[0; 8]);
     put_u16(b, 0); // layer
-    put_u16(b, u16::from(t.audio)); // alternate group
-    put_u16(b, if t.audio { 0x0100 } else { 0 }); // volume
+    put_u16(b, u16::from(audio)); // alternate group
+    put_u16(b, if audio { 0x0100 } else { 0 }); // volume
     put_u16(b, 0);
     put_matrix(b);
-    put_u32(b, t.width << 16);
-    put_u32(b, t.height << 16);
+    put_u32(b, width << 16);
+    put_u32(b, height << 16);
     close(b, at);
-
-    let Some(edit) = t.edit else { return };
-    let long = edit.delay.max(edit.media_time).max(edit.play) > i32::MAX as u64;
-    let edts = open(b, b"edts");
-    let at = open_full(b, b"elst", u8::from(long), 0);
-    let entries: &[(u64, i64)] = &[(edit.delay, -1), (edit.play, edit.media_time as i64)];
-    let entries = if edit.delay > 0 { entries } else { &entries[1..] };
-    put_u32(b, entries.len() as u32);
-    for &(duration, media_time) in entries {
-        if long {
-            put_u64(b, duration);
-            put_u64(b, media_time as u64);
-        } else {
-            put_u32(b, duration as u32);
-            put_u32(b, media_time as i32 as u32);
-        }
-        put_u32(b, 0x0001_0000); // rate 1.0
-    }
-    close(b, at);
-    close(b, edts);
+    duration_at
 }
 
-fn put_mdhd(b: &mut Vec<u8>, now: u64, timescale: u32, duration: u64) {
-    let long = duration > u64::from(u32::MAX);
-    let at = open_full(b, b"mdhd", u8::from(long), 0);
-    put_times(b, long, now, timescale, duration);
+fn put_mdhd(b: &mut Vec<u8>, now: u64, timescale: u32) {
+    let at = open_full(b, b"mdhd", 0, 0);
+    put_u32(b, now as u32);
+    put_u32(b, now as u32);
+    put_u32(b, timescale);
+    put_u32(b, 0); // samples are in the fragments
     put_u16(b, 0x55c4); // "und"
     put_u16(b, 0);
+    close(b, at);
+}
+
+/// The sample tables of a fragmented track: present, empty.
+fn put_empty_tables(b: &mut Vec<u8>) {
+    for kind in [b"stts", b"stsc", b"stco"] {
+        let at = open_full(b, kind, 0, 0);
+        put_u32(b, 0);
+        close(b, at);
+    }
+    let at = open_full(b, b"stsz", 0, 0);
+    put_u32(b, 0);
+    put_u32(b, 0);
     close(b, at);
 }
 
@@ -378,7 +614,7 @@ fn put_dinf(b: &mut Vec<u8>) {
     close(b, dinf);
 }
 
-fn put_avc1(b: &mut Vec<u8>, info: &MoovInfo<'_>) {
+fn put_avc1(b: &mut Vec<u8>, info: &HeaderInfo<'_>) {
     let at = open(b, b"avc1");
     b.extend_from_slice(&[0; 6]);
     put_u16(b, 1); // data reference index
@@ -412,84 +648,6 @@ fn put_avc1(b: &mut Vec<u8>, info: &MoovInfo<'_>) {
     put_u32(b, 1);
     close(b, pasp);
     close(b, at);
-}
-
-fn put_sample_tables(b: &mut Vec<u8>, t: &Table, video: bool) {
-    // stts: runs of equal durations.
-    let mut runs: Vec<(u32, u32)> = Vec::new();
-    for &d in &t.durations {
-        match runs.last_mut() {
-            Some((n, delta)) if *delta == d => *n += 1,
-            _ => runs.push((1, d)),
-        }
-    }
-    let at = open_full(b, b"stts", 0, 0);
-    put_u32(b, runs.len() as u32);
-    for (n, d) in runs {
-        put_u32(b, n);
-        put_u32(b, d);
-    }
-    close(b, at);
-
-    // stss: absent means every sample is a sync sample.
-    if video && t.sync.len() < t.sizes.len() {
-        let at = open_full(b, b"stss", 0, 0);
-        put_u32(b, t.sync.len() as u32);
-        t.sync.iter().for_each(|&n| put_u32(b, n));
-        close(b, at);
-    }
-
-    // stsc: runs of chunks with the same sample count.
-    let mut runs: Vec<(u32, u32)> = Vec::new();
-    for (i, &(_, n)) in t.chunks.iter().enumerate() {
-        if runs.last().is_none_or(|&(_, last)| last != n) {
-            runs.push((i as u32 + 1, n));
-        }
-    }
-    let at = open_full(b, b"stsc", 0, 0);
-    put_u32(b, runs.len() as u32);
-    for (first, n) in runs {
-        put_u32(b, first);
-        put_u32(b, n);
-        put_u32(b, 1);
-    }
-    close(b, at);
-
-    let at = open_full(b, b"stsz", 0, 0);
-    let constant = t.sizes.first().filter(|&&s| t.sizes.iter().all(|&x| x == s)).copied();
-    put_u32(b, constant.unwrap_or(0));
-    put_u32(b, t.sizes.len() as u32);
-    if constant.is_none() {
-        t.sizes.iter().for_each(|&s| put_u32(b, s));
-    }
-    close(b, at);
-
-    let wide = t.chunks.last().is_some_and(|&(offset, _)| offset > u64::from(u32::MAX));
-    let at = open_full(b, if wide { b"co64" } else { b"stco" }, 0, 0);
-    put_u32(b, t.chunks.len() as u32);
-    for &(offset, _) in &t.chunks {
-        if wide {
-            put_u64(b, offset);
-        } else {
-            put_u32(b, offset as u32);
-        }
-    }
-    close(b, at);
-}
-
-/// Creation/modification time, timescale, duration (`mvhd`/`mdhd` layout).
-fn put_times(b: &mut Vec<u8>, long: bool, now: u64, timescale: u32, duration: u64) {
-    if long {
-        put_u64(b, now);
-        put_u64(b, now);
-        put_u32(b, timescale);
-        put_u64(b, duration);
-    } else {
-        put_u32(b, now as u32);
-        put_u32(b, now as u32);
-        put_u32(b, timescale);
-        put_u32(b, duration as u32);
-    }
 }
 
 fn put_matrix(b: &mut Vec<u8>) {

@@ -6,6 +6,8 @@
 //! stats or its first error from [`EncoderThread::finish`]. Frame buffers come back through a
 //! return channel, so nothing is allocated per frame once warm.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -13,8 +15,22 @@ use crossbeam_channel::{Receiver, Sender, bounded};
 
 use super::{RecordError, VideoWriter, WriterStats};
 
+/// What [`EncoderThread::try_push`] did with a frame.
+#[derive(Debug)]
+pub enum Pushed {
+    Queued,
+    /// The encoder is `depth` frames behind: the frame was dropped (counted) and its buffer
+    /// comes back.
+    Dropped(Vec<u8>),
+    /// The encoder stopped (its error comes from [`EncoderThread::finish`]).
+    Stopped,
+}
+
 pub struct EncoderThread {
     frames: Option<Sender<(Vec<u8>, Duration)>>,
+    dropped: Arc<AtomicU64>,
+    /// `try_push` was used: the drop count goes into the file's comment.
+    live: Arc<AtomicBool>,
     spare: Receiver<Vec<u8>>,
     handle: Option<JoinHandle<Result<WriterStats, RecordError>>>,
 }
@@ -30,14 +46,20 @@ impl EncoderThread {
     pub fn start(mut writer: VideoWriter, depth: usize) -> std::io::Result<Self> {
         let (frames, rx) = bounded::<(Vec<u8>, Duration)>(depth.max(1));
         let (spare_tx, spare) = bounded::<Vec<u8>>(depth.max(1) + 2);
+        let dropped = Arc::new(AtomicU64::new(0));
+        let live = Arc::new(AtomicBool::new(false));
+        let (dropped_count, live_flag) = (dropped.clone(), live.clone());
         let handle = std::thread::Builder::new().name("encoder".into()).spawn(move || {
             while let Ok((rgb, pts)) = rx.recv() {
                 writer.push(&rgb, pts)?;
                 let _ = spare_tx.try_send(rgb);
             }
+            if live_flag.load(Ordering::Acquire) {
+                writer.set_comment(format!("dropped_frames={}", dropped_count.load(Ordering::Acquire)));
+            }
             writer.finish()
         })?;
-        Ok(Self { frames: Some(frames), spare, handle: Some(handle) })
+        Ok(Self { frames: Some(frames), dropped, live, spare, handle: Some(handle) })
     }
 
     /// A buffer to compose the next frame into (recycled when one is free).
@@ -49,6 +71,27 @@ impl EncoderThread {
     /// encoder stopped (its error comes from [`EncoderThread::finish`]).
     pub fn push(&self, rgb: Vec<u8>, pts: Duration) -> bool {
         self.frames.as_ref().is_some_and(|tx| tx.send((rgb, pts)).is_ok())
+    }
+
+    /// Queue a frame without ever waiting (live recording): when the encoder is `depth` frames
+    /// behind the frame is dropped and counted; the count is stored in the file's comment as
+    /// `dropped_frames=N`.
+    pub fn try_push(&self, rgb: Vec<u8>, pts: Duration) -> Pushed {
+        self.live.store(true, Ordering::Release);
+        let Some(tx) = &self.frames else { return Pushed::Stopped };
+        match tx.try_send((rgb, pts)) {
+            Ok(()) => Pushed::Queued,
+            Err(crossbeam_channel::TrySendError::Full((rgb, _))) => {
+                self.dropped.fetch_add(1, Ordering::AcqRel);
+                Pushed::Dropped(rgb)
+            }
+            Err(crossbeam_channel::TrySendError::Disconnected(_)) => Pushed::Stopped,
+        }
+    }
+
+    /// Frames [`EncoderThread::try_push`] dropped so far.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Acquire)
     }
 
     /// Encode what is queued, close the file, and return its stats or the first error.
