@@ -53,6 +53,18 @@ pub struct LiveArgs {
     /// Execution provider: auto tries TensorRT, then CUDA, then CPU.
     #[arg(long, value_enum, default_value_t = ExecutionChoice::Auto)]
     pub ep: ExecutionChoice,
+    /// Start the window fullscreen (F11 toggles; Esc twice leaves).
+    #[arg(long)]
+    pub fullscreen: bool,
+    /// Save a PNG of the window when `--exit-after-frames` is reached, then close.
+    #[arg(long, requires = "exit_after_frames")]
+    pub screenshot: Option<PathBuf>,
+    /// Character everyone wears at the start (default: the first installed).
+    #[arg(long)]
+    pub character: Option<String>,
+    /// No window: report in the terminal once a second.
+    #[arg(long)]
+    pub headless_terminal: bool,
 }
 
 #[derive(Debug, Args)]

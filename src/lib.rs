@@ -3,6 +3,7 @@
 //! The frame's journey: [`source`] (capture thread) -> [`ring`] -> [`perception`] + [`track`]
 //! (perception worker) -> sinks ([`pipeline`] for live, bench, CLI). See ARCHITECTURE.md.
 
+pub mod app;
 pub mod bench;
 pub mod character;
 pub mod characters_cmd;

@@ -1,14 +1,19 @@
-//! `webtoonme live` in the terminal: runs the live pipeline and reports, once a second, what it
-//! sees (people, track ids, fps, drops, perception and model time). The window replaces this view
-//! when it lands; the pipeline underneath is the same.
+//! `webtoonme live`: the booth window ([`crate::app`]) on the live pipeline, or with
+//! `--headless-terminal` (and on machines without a display) the terminal reporter: once a
+//! second, what the pipeline sees (people, track ids, fps, drops, perception and model time).
 //!
-//! In: `--source` (camera 0 when one exists, else the demo). Out: status lines on stdout. Main
-//! thread is the sink; capture and perception run on their own threads.
+//! In: `--source` (camera 0 when one exists, else the demo). Out: a window, or status lines on
+//! stdout. Main thread is the sink (the UI thread with the window); capture, perception and
+//! stylize run on their own threads.
 
 use std::time::{Duration, Instant};
 
+use crate::app::BoothOptions;
 use crate::cli::LiveArgs;
-use crate::perception::PerceptionConfig;
+use crate::perception::runtime::SessionOptions;
+use crate::perception::{Perception, PerceptionConfig};
+use crate::render::{character_index, installed_characters, stylize_stage};
+use crate::stylize::assign::AssignMode;
 use crate::pipeline::{Next, Pipeline};
 use crate::source::SourceSpec;
 use crate::source::capture::CaptureMode;
@@ -18,8 +23,24 @@ pub fn default_source() -> SourceSpec {
     if crate::source::camera::list_cameras().is_empty() { SourceSpec::Demo } else { SourceSpec::Camera { index: 0 } }
 }
 
+/// Whether a desktop session is there to show a window in.
+pub fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
 pub fn run(args: &LiveArgs) -> anyhow::Result<()> {
-    let spec = match &args.source {
+    if args.headless_terminal {
+        return run_terminal(args);
+    }
+    if !has_display() {
+        println!("no display: running in the terminal (run under a desktop session for the window)");
+        return run_terminal(args);
+    }
+    run_window(args)
+}
+
+fn source_spec(args: &LiveArgs) -> SourceSpec {
+    match &args.source {
         Some(s) => s.clone(),
         None => {
             let s = default_source();
@@ -28,7 +49,57 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<()> {
             }
             s
         }
+    }
+}
+
+/// The booth window. Models, characters and the source open before the window does, so their
+/// errors come back as the usual one line.
+fn run_window(args: &LiveArgs) -> anyhow::Result<()> {
+    let spec = source_spec(args);
+    let characters = installed_characters()?;
+    let character = character_index(&characters, args.character.as_deref())?;
+    let session = SessionOptions { provider: args.ep, trt_cache: Some(crate::paths::trt_cache_dir()), ..Default::default() };
+    let stage = stylize_stage(&characters, character, AssignMode::Default, &session)?;
+    let mut config = PerceptionConfig::default();
+    config.session.provider = args.ep;
+    let perception = Perception::load(config)?;
+    let mirror = matches!(spec, SourceSpec::Camera { .. });
+    let pipeline = Pipeline::start_with(move || spec.open(), CaptureMode::Realtime, None, perception, Some(stage))?;
+    let info = pipeline.source().clone();
+    println!(
+        "live: {} {}x{} @ {:.0} fps, execution provider {} (window; F1 status, F11 fullscreen)",
+        info.name,
+        info.width,
+        info.height,
+        info.fps,
+        pipeline.provider()
+    );
+    let options = BoothOptions {
+        characters,
+        character,
+        mirror,
+        fullscreen: args.fullscreen,
+        exit_after_frames: args.exit_after_frames,
+        screenshot: args.screenshot.clone(),
     };
+    let summary = crate::app::run(pipeline, options)?;
+    println!(
+        "live: {} frames processed, {} dropped, {} repaints in {:.1} s ({:.0} per second)",
+        summary.frames,
+        summary.dropped,
+        summary.repaints,
+        summary.seconds,
+        summary.repaints as f64 / summary.seconds.max(1e-3)
+    );
+    if let Some(path) = summary.screenshot {
+        println!("screenshot: {}", path.display());
+    }
+    Ok(())
+}
+
+/// The terminal reporter.
+fn run_terminal(args: &LiveArgs) -> anyhow::Result<()> {
+    let spec = source_spec(args);
     let mut config = PerceptionConfig::default();
     config.session.provider = args.ep;
     let pipeline = Pipeline::start(move || spec.open(), CaptureMode::Realtime, None, config)?;

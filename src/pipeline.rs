@@ -38,6 +38,18 @@ pub struct PipelineOutput {
     pub stylized_at: Instant,
 }
 
+/// A choice from the UI for the stylize thread (applied before the next frame it stylizes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StylizeCommand {
+    /// New people wear this character, and so does everyone in view now.
+    SetDefault(usize),
+    /// The next character for this track (a click on a face).
+    CycleTrack(u32),
+}
+
+/// Commands waiting for the stylize thread; a full queue drops the newest (the UI never waits).
+const COMMAND_DEPTH: usize = 8;
+
 /// The per-frame products whose buffers circulate back to the workers.
 #[derive(Debug, Default)]
 struct Products {
@@ -64,6 +76,8 @@ pub struct Pipeline {
     spare: Sender<Products>,
     provider: ActiveProvider,
     source: SourceInfo,
+    /// To the stylize thread, when there is one.
+    commands: Option<Sender<StylizeCommand>>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -136,14 +150,20 @@ impl Pipeline {
                 ring.close();
             })?
         });
+        let mut commands = None;
         if let (Some(mut stage), Some(rx)) = (stylize, stylize_rx) {
             let stop = stop.clone();
+            let (command_tx, command_rx) = bounded::<StylizeCommand>(COMMAND_DEPTH);
+            commands = Some(command_tx);
             workers.push(std::thread::Builder::new().name("stylize".into()).spawn(move || {
                 while let Ok(item) = rx.recv() {
                     if stop.load(Ordering::Acquire) {
                         break;
                     }
                     let result = item.and_then(|mut out| {
+                        for command in command_rx.try_iter() {
+                            apply_command(&mut stage, command, &out.analysis);
+                        }
                         stage.process(&out.frame, &out.analysis, &mut out.stylized)?;
                         out.stylized_at = Instant::now();
                         Ok(out)
@@ -167,7 +187,33 @@ impl Pipeline {
             }
         };
         let source_info = capture.info().clone();
-        Ok(Self { ring, capture: Some(capture), workers, stop, outputs, spare, provider, source: source_info })
+        Ok(Self {
+            ring,
+            capture: Some(capture),
+            workers,
+            stop,
+            outputs,
+            spare,
+            provider,
+            source: source_info,
+            commands,
+        })
+    }
+
+    /// Sends a choice to the stylize thread without waiting. False when there is no stylize
+    /// stage, it has stopped, or its queue is full.
+    pub fn send_stylize(&self, command: StylizeCommand) -> bool {
+        self.commands.as_ref().is_some_and(|tx| tx.try_send(command).is_ok())
+    }
+
+    /// New people, and everyone in view now, wear character `index`.
+    pub fn set_character(&self, index: usize) -> bool {
+        self.send_stylize(StylizeCommand::SetDefault(index))
+    }
+
+    /// The next character for one tracked person.
+    pub fn cycle_track(&self, track_id: u32) -> bool {
+        self.send_stylize(StylizeCommand::CycleTrack(track_id))
     }
 
     pub fn provider(&self) -> ActiveProvider {
@@ -218,6 +264,20 @@ impl Pipeline {
             let _ = w.join();
         }
         frames.unwrap_or(Ok(0))
+    }
+}
+
+/// Applies a UI choice on the stylize thread; `analysis` names the people in view now.
+fn apply_command(stage: &mut StylizeStage, command: StylizeCommand, analysis: &FrameAnalysis) {
+    let assigner = &mut stage.assigner;
+    match command {
+        StylizeCommand::SetDefault(index) => {
+            assigner.default = index.min(assigner.count.saturating_sub(1));
+            for face in &analysis.faces {
+                assigner.set(face.track_id, assigner.default);
+            }
+        }
+        StylizeCommand::CycleTrack(track) => assigner.cycle(track),
     }
 }
 

@@ -13,6 +13,14 @@ fn tempdir(name: &str) -> PathBuf {
     dir
 }
 
+/// Recordings run the whole live pipeline in real time: one at a time, so the tests do not
+/// starve each other of the machine's cores.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn record(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_webtoonme")).arg("record").args(args).output().unwrap()
 }
@@ -44,6 +52,7 @@ fn num(v: &serde_json::Value) -> f64 {
 
 #[test]
 fn two_seconds_of_the_demo() {
+    let _serial = serial();
     let dir = tempdir("demo");
     let path = dir.join("clip.mp4");
     let out = record(&["--source", "demo", "-o", path.to_str().unwrap(), "--seconds", "2"]);
@@ -80,6 +89,7 @@ fn two_seconds_of_the_demo() {
 
 #[test]
 fn a_recording_killed_with_sigkill_still_plays() {
+    let _serial = serial();
     let dir = tempdir("kill");
     let path = dir.join("killed.mp4");
     let mut child = Command::new(env!("CARGO_BIN_EXE_webtoonme"))
@@ -108,6 +118,7 @@ fn a_recording_killed_with_sigkill_still_plays() {
 
 #[test]
 fn an_existing_file_is_never_overwritten() {
+    let _serial = serial();
     let dir = tempdir("names");
     let path = dir.join("take.mp4");
     std::fs::write(&path, b"keep me").unwrap();
