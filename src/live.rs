@@ -12,11 +12,11 @@ use crate::app::BoothOptions;
 use crate::cli::LiveArgs;
 use crate::perception::runtime::SessionOptions;
 use crate::perception::{Perception, PerceptionConfig};
-use crate::render::{character_index, installed_characters, stylize_stage};
-use crate::stylize::assign::AssignMode;
 use crate::pipeline::{Next, Pipeline};
+use crate::render::{character_index, installed_characters, stylize_stage};
 use crate::source::SourceSpec;
 use crate::source::capture::CaptureMode;
+use crate::stylize::assign::AssignMode;
 
 /// The source `live` uses when none is given: the first camera, or the demo when there is none.
 pub fn default_source() -> SourceSpec {
@@ -58,7 +58,8 @@ fn run_window(args: &LiveArgs) -> anyhow::Result<()> {
     let spec = source_spec(args);
     let characters = installed_characters()?;
     let character = character_index(&characters, args.character.as_deref())?;
-    let session = SessionOptions { provider: args.ep, trt_cache: Some(crate::paths::trt_cache_dir()), ..Default::default() };
+    let session =
+        SessionOptions { provider: args.ep, trt_cache: Some(crate::paths::trt_cache_dir()), ..Default::default() };
     let stage = stylize_stage(&characters, character, AssignMode::Default, &session)?;
     let mut config = PerceptionConfig::default();
     config.session.provider = args.ep;

@@ -299,3 +299,40 @@ pub enum Next {
     /// The source ended (or failed: [`Pipeline::shutdown`] returns its error).
     Ended,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::perception::FaceObservation;
+    use crate::stylize::assign::CharacterAssigner;
+
+    fn stage(characters: usize) -> StylizeStage {
+        StylizeStage::new((0..characters).map(|_| Default::default()).collect(), CharacterAssigner::new(characters, 0))
+    }
+
+    fn people(ids: &[u32]) -> FrameAnalysis {
+        let faces = ids
+            .iter()
+            .map(|&id| FaceObservation {
+                track_id: id,
+                box_px: [id as f32 * 100.0, 0.0, id as f32 * 100.0 + 50.0, 50.0],
+                ..Default::default()
+            })
+            .collect();
+        FrameAnalysis { faces, ..Default::default() }
+    }
+
+    #[test]
+    fn ui_choices_reach_the_assigner() {
+        let mut s = stage(4);
+        let a = people(&[1, 2]);
+        s.assigner.update(a.faces.iter().map(|f| (f.track_id, [f.box_px[0], 0.0])), 0.0);
+        apply_command(&mut s, StylizeCommand::SetDefault(2), &a);
+        assert_eq!(s.assigner.default, 2);
+        assert_eq!((s.assigner.character_of(1), s.assigner.character_of(2)), (2, 2), "everyone in view switches");
+        apply_command(&mut s, StylizeCommand::CycleTrack(1), &a);
+        assert_eq!((s.assigner.character_of(1), s.assigner.character_of(2)), (3, 2), "only the clicked face cycles");
+        apply_command(&mut s, StylizeCommand::SetDefault(99), &a);
+        assert_eq!(s.assigner.default, 3, "out of range is clamped");
+    }
+}

@@ -15,7 +15,11 @@ pub fn fit(space: Rect, frame_px: [u32; 2]) -> Rect {
 
 /// Texture coordinates: the whole texture, flipped left-right when mirrored.
 pub fn uv(mirror: bool) -> Rect {
-    if mirror { Rect::from_min_max(pos2(1.0, 0.0), pos2(0.0, 1.0)) } else { Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)) }
+    if mirror {
+        Rect::from_min_max(pos2(1.0, 0.0), pos2(0.0, 1.0))
+    } else {
+        Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0))
+    }
 }
 
 /// The frame pixel (continuous, origin top-left) under window point `p`, or None outside.
@@ -39,7 +43,10 @@ pub fn to_view(view: Rect, frame_px: [u32; 2], mirror: bool, box_px: [f32; 4]) -
     if mirror {
         (x0, x1) = (view.width() - x1, view.width() - x0);
     }
-    Rect::from_min_max(pos2(view.min.x + x0, view.min.y + box_px[1] * sy), pos2(view.min.x + x1, view.min.y + box_px[3] * sy))
+    Rect::from_min_max(
+        pos2(view.min.x + x0, view.min.y + box_px[1] * sy),
+        pos2(view.min.x + x1, view.min.y + box_px[3] * sy),
+    )
 }
 
 /// The face whose box (grown by a quarter on each side: hair, chin) holds `p`; the nearest

@@ -66,11 +66,7 @@ pub fn run(pipeline: Pipeline, options: BoothOptions) -> anyhow::Result<BoothSum
         .with_inner_size(WINDOW_SIZE)
         .with_min_inner_size([640.0, 400.0])
         .with_fullscreen(options.fullscreen);
-    let mut native = eframe::NativeOptions { viewport, renderer: eframe::Renderer::Wgpu, ..Default::default() };
-    if std::env::var_os("WEBTOONME_NOVSYNC").is_some() {
-        native.wgpu_options.surface.present_mode = eframe::egui_wgpu::wgpu::PresentMode::AutoNoVsync;
-        native.wgpu_options.surface.desired_maximum_frame_latency = Some(2);
-    }
+    let native = eframe::NativeOptions { viewport, renderer: eframe::Renderer::Wgpu, ..Default::default() };
     let out = summary.clone();
     eframe::run_native(
         "webtoonme",
@@ -80,9 +76,6 @@ pub fn run(pipeline: Pipeline, options: BoothOptions) -> anyhow::Result<BoothSum
             theme::apply(&cc.egui_ctx);
             let feed = LiveFeed::new(&render_state)?;
             let carousel = Carousel::new(&cc.egui_ctx, &options.characters, options.character);
-            if options.character != 0 {
-                pipeline.set_character(options.character);
-            }
             let source = pipeline.source().clone();
             Ok(Box::new(BoothApp {
                 pipeline: Some(pipeline),
@@ -230,7 +223,13 @@ impl BoothApp {
             ui.painter().rect_filled(space, CornerRadius::ZERO, theme::BACKGROUND);
             let Some((texture, size)) = self.feed.texture() else {
                 let text = self.message.as_deref().unwrap_or("starting the camera and the models...");
-                ui.painter().text(space.center(), Align2::CENTER_CENTER, text, FontId::proportional(22.0), theme::TEXT_DIM);
+                ui.painter().text(
+                    space.center(),
+                    Align2::CENTER_CENTER,
+                    text,
+                    FontId::proportional(22.0),
+                    theme::TEXT_DIM,
+                );
                 return;
             };
             let view = fit::fit(space, size);
@@ -251,11 +250,20 @@ impl BoothApp {
                     let name = face.character.map_or("", |c| self.carousel.name(c));
                     let painter = ui.painter();
                     painter.rect_stroke(r, CornerRadius::same(6), Stroke::new(2.0, theme::ACCENT), StrokeKind::Outside);
-                    painter.text(r.center_top() - Vec2::new(0.0, 6.0), Align2::CENTER_BOTTOM, name, FontId::proportional(16.0), theme::TEXT);
+                    painter.text(
+                        r.center_top() - Vec2::new(0.0, 6.0),
+                        Align2::CENTER_BOTTOM,
+                        name,
+                        FontId::proportional(16.0),
+                        theme::TEXT,
+                    );
                 }
             }
             if let Some(msg) = &self.message {
-                let r = Rect::from_center_size(pos2(view.center().x, view.max.y - 40.0), Vec2::new(view.width().min(720.0), 44.0));
+                let r = Rect::from_center_size(
+                    pos2(view.center().x, view.max.y - 40.0),
+                    Vec2::new(view.width().min(720.0), 44.0),
+                );
                 ui.painter().rect_filled(r, CornerRadius::same(8), theme::OVERLAY);
                 ui.painter().text(r.center(), Align2::CENTER_CENTER, msg, FontId::proportional(17.0), theme::TEXT);
             }
@@ -268,17 +276,25 @@ impl BoothApp {
     fn status(&self, ui: &egui::Ui, view: Rect) {
         let dropped = self.pipeline.as_ref().map_or(0, |p| p.ring_stats().dropped);
         let provider = self.pipeline.as_ref().map_or_else(|| "-".to_string(), |p| p.provider().to_string());
-        let mut lines = vec![format!("{} {}x{} @ {:.0} fps", self.source.name, self.source.width, self.source.height, self.source.fps)];
+        let mut lines = vec![format!(
+            "{} {}x{} @ {:.0} fps",
+            self.source.name, self.source.width, self.source.height, self.source.fps
+        )];
         lines.extend(self.feed.stats.lines());
         lines.push(format!("execution provider {provider}   dropped {dropped}"));
         lines.push(format!("renderer {}", self.feed.adapter_name()));
-        let font = FontId::monospace(13.0);
-        let line_h = 18.0;
-        let r = Rect::from_min_size(view.min + Vec2::new(12.0, 12.0), Vec2::new(470.0, 16.0 + line_h * lines.len() as f32));
         let painter = ui.painter();
+        let galleys: Vec<_> =
+            lines.into_iter().map(|l| painter.layout_no_wrap(l, FontId::monospace(13.0), theme::TEXT)).collect();
+        let width = galleys.iter().map(|g| g.size().x).fold(0.0, f32::max);
+        let height: f32 = galleys.iter().map(|g| g.size().y + 2.0).sum();
+        let r = Rect::from_min_size(view.min + Vec2::new(12.0, 12.0), Vec2::new(width + 20.0, height + 16.0));
         painter.rect_filled(r, CornerRadius::same(8), theme::OVERLAY);
-        for (i, line) in lines.iter().enumerate() {
-            painter.text(r.min + Vec2::new(10.0, 8.0 + line_h * i as f32), Align2::LEFT_TOP, line, font.clone(), theme::TEXT);
+        let mut y = r.min.y + 8.0;
+        for g in galleys {
+            let h = g.size().y + 2.0;
+            painter.galley(pos2(r.min.x + 10.0, y), g, theme::TEXT);
+            y += h;
         }
     }
 
@@ -300,11 +316,7 @@ impl eframe::App for BoothApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.feed.stats.repainted();
-        let t = std::time::Instant::now();
         self.poll();
-        if std::env::var_os("WEBTOONME_DEBUG").is_some() {
-            eprintln!("poll {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
-        }
         self.keys(&ctx);
         self.top_bar(ui);
         self.carousel(ui);
@@ -317,9 +329,6 @@ impl eframe::App for BoothApp {
     }
 
     fn on_exit(&mut self) {
-        if std::env::var_os("WEBTOONME_DEBUG").is_some() {
-            eprintln!("{:?}", self.feed.stats.lines());
-        }
         self.record_summary();
         if let Some(p) = self.pipeline.take() {
             let _ = p.shutdown();

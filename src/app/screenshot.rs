@@ -33,7 +33,7 @@ impl ScreenshotState {
     pub fn step(&mut self, ctx: &egui::Context, frames: u64) -> bool {
         match &self.stage {
             Stage::Running => {
-                if !self.exit_after.is_some_and(|n| frames >= n) {
+                if self.exit_after.is_none_or(|n| frames < n) {
                     return false;
                 }
                 let Some(path) = self.path.clone() else { return true };
