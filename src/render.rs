@@ -64,15 +64,15 @@ pub fn stylize_stage(
     Ok(StylizeStage::new(models, assigner))
 }
 
-/// Compose a frame from its analysis and stylized parts into `out` (RGB8, frame size).
-pub fn compose_frame(
-    compositor: &mut Compositor,
+/// Build the compositor's inputs for one frame (no allocation: face layers live on the stack)
+/// and hand them to `use_inputs`: the one place that maps analysis + stylized parts to layers.
+pub fn with_compose_inputs<R>(
     frame: &Frame,
     analysis: &FrameAnalysis,
     stylized: &StylizedFrame,
     params: ComposeParams,
-    out: &mut Vec<u8>,
-) -> Result<(), crate::compose::ComposeError> {
+    use_inputs: impl FnOnce(&ComposeInputs<'_>) -> R,
+) -> R {
     let empty = FaceLayer { rgb: &[], size: 0, alpha: &[], crop_from_frame: [0.0; 6] };
     let mut layers = [empty; MAX_FACES];
     let mut n = 0;
@@ -101,7 +101,19 @@ pub fn compose_frame(
         faces: &layers[..n],
         params,
     };
-    compositor.compose(&inputs, out)
+    use_inputs(&inputs)
+}
+
+/// Compose a frame from its analysis and stylized parts into `out` (RGB8, frame size).
+pub fn compose_frame(
+    compositor: &mut Compositor,
+    frame: &Frame,
+    analysis: &FrameAnalysis,
+    stylized: &StylizedFrame,
+    params: ComposeParams,
+    out: &mut Vec<u8>,
+) -> Result<(), crate::compose::ComposeError> {
+    with_compose_inputs(frame, analysis, stylized, params, |inputs| compositor.compose(inputs, out))
 }
 
 fn low(b: &crate::stylize::RgbBuffer) -> LowRes<'_> {

@@ -11,15 +11,11 @@ use eframe::egui;
 use eframe::egui_wgpu::{self, wgpu};
 
 use crate::character::CharacterSet;
-use crate::compose::{ComposeInputs, Compositor, FaceLayer, LowRes, MaskView};
+use crate::compose::Compositor;
 use crate::pipeline::{Next, Pipeline, PipelineOutput};
-use crate::render::{MAX_FACES, compose_params};
+use crate::render::{compose_params, with_compose_inputs};
 
 use super::status::FeedStats;
-
-fn low(b: &crate::stylize::RgbBuffer) -> LowRes<'_> {
-    LowRes { rgb: &b.rgb, width: b.width, height: b.height }
-}
 
 /// One face in the frame on screen.
 #[derive(Debug, Clone, Copy)]
@@ -113,36 +109,11 @@ impl LiveFeed {
     ) -> anyhow::Result<()> {
         let started = Instant::now();
         let (frame, analysis, stylized) = (&out.frame, &out.analysis, &out.stylized);
-        let empty = FaceLayer { rgb: &[], size: 0, alpha: &[], crop_from_frame: [0.0; 6] };
-        let mut layers = [empty; MAX_FACES];
-        let mut n = 0;
-        for f in stylized.faces.iter().take(MAX_FACES) {
-            let m = f.crop_from_frame;
-            layers[n] = FaceLayer {
-                rgb: &f.rgb,
-                size: crate::stylize::face_align::FACE_CROP,
-                alpha: &f.alpha,
-                crop_from_frame: [m.a, m.b, m.c, m.d, m.e, m.f],
-            };
-            n += 1;
-        }
-        let mask = &analysis.person_mask;
         let params = characters.packs.get(stylized.scene_character).map(compose_params).unwrap_or_default();
-        let inputs = ComposeInputs {
-            frame: &frame.rgb,
-            width: frame.width,
-            height: frame.height,
-            background: stylized.has_background().then(|| low(&stylized.background)),
-            guide: stylized.has_background().then(|| low(&stylized.guide)),
-            person_mask: (!mask.prob.is_empty()).then_some(MaskView {
-                data: &mask.prob,
-                width: mask.width as u32,
-                height: mask.height as u32,
-            }),
-            faces: &layers[..n],
-            params,
-        };
-        let texture = self.compositor.compose_to_texture(&inputs)?;
+        let compositor = &mut self.compositor;
+        let texture = with_compose_inputs(frame, analysis, stylized, params, |inputs| {
+            compositor.compose_to_texture(inputs).cloned()
+        })?;
         let size = [texture.width(), texture.height()];
         match self.texture {
             Some((_, old)) if old == size => {}
