@@ -11,9 +11,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use crate::character::CharacterSet;
 use crate::cli::{PhotoArgs, RecordArgs, VideoArgs};
 use crate::compose::Compositor;
 use crate::frame::Frame;
+use crate::perception::runtime::ExecutionChoice;
 use crate::perception::{FrameAnalysis, Perception, PerceptionConfig};
 use crate::pipeline::{Next, Pipeline};
 use crate::record::{AudioSource, EncoderThread, Fps, Pushed, VideoWriter};
@@ -22,11 +24,36 @@ use crate::source::FrameSource;
 use crate::source::capture::CaptureMode;
 use crate::source::image_file::load_rgb;
 use crate::source::video::VideoSource;
-use crate::stylize::StylizedFrame;
 use crate::stylize::assign::AssignMode;
+use crate::stylize::{StylizeStage, StylizedFrame};
 
 fn assign_mode(everyone_different: bool) -> AssignMode {
     if everyone_different { AssignMode::RoundRobin } else { AssignMode::Default }
+}
+
+/// Everything a stylizing run needs, loaded once: characters, perception, the stylize stage
+/// and a headless compositor. The order puts the cheap checks (an unknown character) first.
+struct Studio {
+    set: CharacterSet,
+    perception: Perception,
+    stage: StylizeStage,
+    compositor: Compositor,
+}
+
+impl Studio {
+    fn load(
+        mut perception: PerceptionConfig,
+        character: Option<&str>,
+        everyone_different: bool,
+        ep: ExecutionChoice,
+    ) -> anyhow::Result<Self> {
+        let set = installed_characters()?;
+        let default = character_index(&set, character)?;
+        let stage = stylize_stage(&set, default, assign_mode(everyone_different), &perception_session(ep))?;
+        perception.session.provider = ep;
+        let perception = Perception::load(perception)?;
+        Ok(Self { set, perception, stage, compositor: Compositor::new_headless()? })
+    }
 }
 
 /// Stylize one picture file; returns the composited RGB8 picture.
@@ -36,18 +63,12 @@ pub fn photo(args: &PhotoArgs) -> anyhow::Result<()> {
     }
     let img = load_rgb(&args.input)?;
     let frame = Frame::from_rgb(img.width(), img.height(), img.into_raw());
-    let mut config = PerceptionConfig::for_photos();
-    config.session.provider = args.ep;
-    let mut perception = Perception::load(config)?;
+    let Studio { set, mut perception, mut stage, mut compositor } =
+        Studio::load(PerceptionConfig::for_photos(), args.character.as_deref(), args.everyone_different, args.ep)?;
     let mut analysis = FrameAnalysis::default();
     perception.process(&frame, &mut analysis).with_context(|| args.input.display().to_string())?;
-
-    let set = installed_characters()?;
-    let default = character_index(&set, args.character.as_deref())?;
-    let mut stage = stylize_stage(&set, default, assign_mode(args.everyone_different), &perception_session(args.ep))?;
     let mut stylized = StylizedFrame::default();
     stage.process(&frame, &analysis, &mut stylized)?;
-    let mut compositor = Compositor::new_headless()?;
     let mut out = Vec::new();
     let params = compose_params(&set.packs[stylized.scene_character]);
     compose_frame(&mut compositor, &frame, &analysis, &stylized, params, &mut out)?;
@@ -83,13 +104,8 @@ pub fn video(args: &VideoArgs) -> anyhow::Result<()> {
     let info = probe.info().clone();
     drop(probe);
 
-    let set = installed_characters()?;
-    let default = character_index(&set, args.character.as_deref())?;
-    let stage = stylize_stage(&set, default, assign_mode(args.everyone_different), &perception_session(args.ep))?;
-    let mut config = PerceptionConfig::default();
-    config.session.provider = args.ep;
-    let perception = Perception::load(config)?;
-    let mut compositor = Compositor::new_headless()?;
+    let Studio { set, perception, stage, mut compositor } =
+        Studio::load(PerceptionConfig::default(), args.character.as_deref(), args.everyone_different, args.ep)?;
 
     let audio = match AudioSource::from_mp4(&args.input) {
         Ok(a) => a,
@@ -168,13 +184,8 @@ pub fn record(args: &RecordArgs) -> anyhow::Result<()> {
     if ext.as_deref() != Some("mp4") {
         anyhow::bail!("{}: output must be an .mp4 file", args.output.display());
     }
-    let set = installed_characters()?;
-    let default = character_index(&set, args.character.as_deref())?;
-    let stage = stylize_stage(&set, default, assign_mode(args.everyone_different), &perception_session(args.ep))?;
-    let mut config = PerceptionConfig::default();
-    config.session.provider = args.ep;
-    let perception = Perception::load(config)?;
-    let mut compositor = Compositor::new_headless()?;
+    let Studio { set, perception, stage, mut compositor } =
+        Studio::load(PerceptionConfig::default(), args.character.as_deref(), args.everyone_different, args.ep)?;
 
     let spec = args.source.clone();
     let pipeline = Pipeline::start_with(move || spec.open(), CaptureMode::Realtime, None, perception, Some(stage))?;
