@@ -26,6 +26,27 @@ const RING_BUFFERS: usize = 6;
 /// Outputs waiting for the sink. Small: a slow sink makes the ring drop frames instead of lagging.
 const OUTPUT_DEPTH: usize = 2;
 
+/// Frames between the ring and the sink at once: one per stage (perception, stylize, the sink's
+/// compositing), so every stage has work while nothing queues. Perception takes a frame from the
+/// ring only while a place is free; a frame waiting for one stays in the ring, where a newer frame
+/// replaces it (live) or where it is made on demand (lock step), so latency is the stages' time,
+/// not a queue's.
+const IN_FLIGHT_STYLIZED: usize = 3;
+const IN_FLIGHT_PERCEPTION_ONLY: usize = 2;
+
+/// A frame's place in the pipeline: taken by perception before it takes a frame, given back when
+/// the sink recycles or drops the [`PipelineOutput`] holding it.
+#[derive(Debug)]
+pub struct InFlight {
+    places: Sender<()>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let _ = self.places.try_send(());
+    }
+}
+
 /// A frame, what perception found in it and, when the pipeline stylizes, its stylized parts.
 #[derive(Debug)]
 pub struct PipelineOutput {
@@ -36,6 +57,8 @@ pub struct PipelineOutput {
     pub analysed_at: Instant,
     /// When stylization finished (equals `analysed_at` without a stylize stage).
     pub stylized_at: Instant,
+    /// This frame's place in the pipeline, free again when the output is recycled or dropped.
+    pub place: InFlight,
 }
 
 /// A choice from the UI for the stylize thread (applied before the next frame it stylizes).
@@ -126,11 +149,25 @@ impl Pipeline {
             }
             None => (out_tx.clone(), None),
         };
+        let in_flight = if stylize.is_some() { IN_FLIGHT_STYLIZED } else { IN_FLIGHT_PERCEPTION_ONLY };
+        let (places, free_places) = bounded::<()>(in_flight);
+        for _ in 0..in_flight {
+            let _ = places.try_send(());
+        }
         let mut workers = Vec::new();
         workers.push({
             let (ring, stop) = (ring.clone(), stop.clone());
             std::thread::Builder::new().name("perception".into()).spawn(move || {
+                let mut place = None;
                 while !stop.load(Ordering::Acquire) {
+                    if place.is_none() {
+                        match free_places.recv_timeout(Duration::from_millis(100)) {
+                            Ok(()) => place = Some(InFlight { places: places.clone() }),
+                            // every place is busy downstream; the last frames of a closed
+                            // ring still wait here for one
+                            Err(_) => continue,
+                        }
+                    }
                     let Some(frame) = ring.take(Duration::from_millis(100)) else {
                         if ring.is_closed() {
                             break;
@@ -138,9 +175,10 @@ impl Pipeline {
                         continue;
                     };
                     let Products { mut analysis, stylized } = spare_rx.try_recv().unwrap_or_default();
+                    let place = place.take().expect("a place was taken above");
                     let result = perception.process(&frame, &mut analysis).map(|()| {
                         let now = Instant::now();
-                        PipelineOutput { frame, analysis, stylized, analysed_at: now, stylized_at: now }
+                        PipelineOutput { frame, analysis, stylized, analysed_at: now, stylized_at: now, place }
                     });
                     let failed = result.is_err();
                     if perceived_tx.send(result).is_err() || failed {

@@ -29,6 +29,9 @@ struct Slots {
     free: Vec<Frame>,
     /// Buffers that exist in total (in the slot, in the pool, or lent out).
     allocated: usize,
+    /// Consumers waiting in [`FrameRing::take`] right now (lock-step producers make a frame
+    /// only when one is asked for, so a frame's age is the pipeline's latency, not its queue).
+    waiting: usize,
 }
 
 /// Latest-wins single-slot ring with a buffer pool of `capacity` frames.
@@ -56,7 +59,7 @@ impl FrameRing {
     pub fn new(capacity: usize) -> Self {
         assert!(capacity >= 2, "a ring needs at least two buffers");
         Self {
-            slots: Mutex::new(Slots { latest: None, free: Vec::with_capacity(capacity), allocated: 0 }),
+            slots: Mutex::new(Slots { latest: None, free: Vec::with_capacity(capacity), allocated: 0, waiting: 0 }),
             ready: Condvar::new(),
             space: Condvar::new(),
             capacity,
@@ -111,6 +114,17 @@ impl FrameRing {
         self.ready.notify_one();
     }
 
+    /// Lock-step producers call this before making a frame: waits until the previous frame was
+    /// taken and a consumer is waiting for the next one (or the ring is closed). A frame is then
+    /// made on demand, like a camera's freshest frame, instead of ageing in the slot while the
+    /// pipeline is busy.
+    pub fn wait_for_demand(&self) {
+        let mut s = self.slots.lock().expect("ring lock");
+        while (s.latest.is_some() || s.waiting == 0) && !self.closed.load(Ordering::Acquire) {
+            s = self.space.wait_timeout(s, Duration::from_millis(50)).expect("ring lock").0;
+        }
+    }
+
     /// Lock-step publish (video files, benchmarks): wait until the previous frame was taken, so
     /// no frame is dropped. Gives up waiting when the ring is closed.
     pub fn publish_lockstep(&self, frame: Frame) {
@@ -140,7 +154,10 @@ impl FrameRing {
             if now >= deadline {
                 return None;
             }
+            s.waiting += 1;
+            self.space.notify_all();
             s = self.ready.wait_timeout(s, deadline - now).expect("ring lock").0;
+            s.waiting -= 1;
         }
     }
 

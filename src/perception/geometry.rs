@@ -137,8 +137,8 @@ pub fn warp_to_tensor(
         let mut sy = m.d * dst_offset + m.e * vy + m.f + src_offset;
         let row = &mut out[v * out_w * 3..(v + 1) * out_w * 3];
         for px in row.chunks_exact_mut(3) {
-            let x0f = sx.floor();
-            let y0f = sy.floor();
+            let x0f = floor(sx);
+            let y0f = floor(sy);
             let (fx, fy) = (sx - x0f, sy - y0f);
             let (x0, y0) = (x0f as i32, y0f as i32);
             let mut acc = [0.0f32; 3];
@@ -178,6 +178,20 @@ pub fn warp_to_tensor(
     }
 }
 
+/// Rounds a sample to a byte (clamped to 0..=255, NaN to 0). `f32::round` is a libm call on the
+/// baseline x86-64 target, which made it the hottest symbol of the per-pixel loops.
+#[inline]
+pub fn to_u8(v: f32) -> u8 {
+    (v.max(0.0) + 0.5) as u8
+}
+
+/// `f32::floor` without the libm call (same reason as [`to_u8`]); exact for |v| < 2^31.
+#[inline]
+pub fn floor(v: f32) -> f32 {
+    let t = v as i32 as f32;
+    if t > v { t - 1.0 } else { t }
+}
+
 /// Resample `rgb` (w x h, RGB8) into `out` (out_w x out_h, RGB8) through `src_from_dst`
 /// (pixel centres to pixel centres), bilinear; outside the source the nearest edge pixel is used.
 #[allow(clippy::too_many_arguments)]
@@ -200,7 +214,7 @@ pub fn warp_rgb8(rgb: &[u8], w: u32, h: u32, src_from_dst: &Affine2, out_w: usiz
             for k in 0..3 {
                 let top = rgb[i00 + k] as f32 + (rgb[i01 + k] as f32 - rgb[i00 + k] as f32) * fx;
                 let bot = rgb[i10 + k] as f32 + (rgb[i11 + k] as f32 - rgb[i10 + k] as f32) * fx;
-                px[k] = (top + (bot - top) * fy).round() as u8;
+                px[k] = to_u8(top + (bot - top) * fy);
             }
             sx += m.a;
             sy += m.d;
@@ -226,7 +240,7 @@ pub fn warp_rgb8_cubic(rgb: &[u8], w: u32, h: u32, src_from_dst: &Affine2, out_w
         let mut sx = m.a * 0.5 + m.b * vy + m.c - 0.5;
         let mut sy = m.d * 0.5 + m.e * vy + m.f - 0.5;
         for px in out[v * out_w * 3..(v + 1) * out_w * 3].chunks_exact_mut(3) {
-            let (x0, y0) = (sx.floor(), sy.floor());
+            let (x0, y0) = (floor(sx), floor(sy));
             let (wx, wy) = (weights(sx - x0), weights(sy - y0));
             let (x0, y0) = (x0 as i32, y0 as i32);
             let mut acc = [0.0f32; 3];
@@ -245,7 +259,7 @@ pub fn warp_rgb8_cubic(rgb: &[u8], w: u32, h: u32, src_from_dst: &Affine2, out_w
                 }
             }
             for k in 0..3 {
-                px[k] = acc[k].round().clamp(0.0, 255.0) as u8;
+                px[k] = to_u8(acc[k]);
             }
             sx += m.a;
             sy += m.d;

@@ -128,7 +128,13 @@ fn capture_loop(
         }
         let mut frame = match mode {
             CaptureMode::Realtime => ring.acquire(),
-            CaptureMode::Lockstep => ring.acquire_lockstep(),
+            CaptureMode::Lockstep => {
+                ring.wait_for_demand();
+                if stop.load(Ordering::Acquire) || ring.is_closed() {
+                    break;
+                }
+                ring.acquire_lockstep()
+            }
         };
         match source.next_frame(&mut frame) {
             Ok(true) => {}

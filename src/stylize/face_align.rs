@@ -149,7 +149,7 @@ impl FaceMasker {
         box_blur(&mut self.scratch, n, r, &mut self.xs);
         box_blur(&mut self.scratch, n, r, &mut self.xs);
         out.clear();
-        out.extend(self.scratch.iter().map(|v| (v * 255.0).round().clamp(0.0, 255.0) as u8));
+        out.extend(self.scratch.iter().map(|v| crate::perception::geometry::to_u8(v * 255.0)));
     }
 }
 

@@ -118,7 +118,7 @@ impl StylizerModel {
                     let (scale, offset) = out_affine[rgb_c];
                     let at = if nchw { slot * n + i } else { i * 3 + slot };
                     let byte = (data[at] - offset) / scale;
-                    dst[i * 3 + rgb_c] = byte.round().clamp(0.0, 255.0) as u8;
+                    dst[i * 3 + rgb_c] = crate::perception::geometry::to_u8(byte);
                 }
             }
             Ok(())
