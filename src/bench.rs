@@ -6,6 +6,7 @@
 //! the perception/model ratio, dropped frames, execution provider, peak memory. Main thread is the
 //! sink; capture and perception run on their threads.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -16,8 +17,9 @@ use crate::perception::{Perception, PerceptionConfig};
 use crate::pipeline::{Next, Pipeline};
 use crate::render::{character_index, compose_frame, compose_params, installed_characters, stylize_stage};
 use crate::source::capture::CaptureMode;
-use crate::source::demo::{DemoConfig, DemoSource};
+use crate::source::demo::{DemoConfig, DemoScene, DemoSource, timeline};
 use crate::source::{FrameSource, SourceError, SourceSpec};
+use crate::stability::{Stability, StabilityMeter};
 use crate::stylize::assign::AssignMode;
 
 /// Frames run before measuring (first inferences allocate and tune).
@@ -53,6 +55,8 @@ pub struct StageReport {
     pub background: Percentiles,
     /// Face alignment, face models and masks, all faces of a frame.
     pub faces: Percentiles,
+    /// The stylize thread's whole stage: background + faces.
+    pub stylize: Percentiles,
     /// Compositing on the GPU (or lavapipe), readback included.
     pub compose: Percentiles,
 }
@@ -63,6 +67,21 @@ pub struct BenchReport {
     pub frames: u64,
     pub size: [u32; 2],
     pub fps: f64,
+    /// Time between consecutive finished frames, ms.
+    pub frame_ms: Percentiles,
+    /// Frames per second by the number of faces in the frame ("0", "1", "2", ...), from the
+    /// mean time between finished frames with that many faces.
+    pub fps_by_faces: BTreeMap<String, f64>,
+    /// The stage threads run side by side: perception, stylize (background + faces), compose.
+    /// Its name and mean time; the pipeline is as fast as it can be when `frame_ms.mean` is
+    /// close to it.
+    pub slowest_stage: String,
+    pub slowest_stage_ms: f64,
+    /// `frame_ms.mean / slowest_stage_ms`.
+    pub frame_over_slowest_stage: f64,
+    /// Frame-to-frame change of input and output where the scene is still (the demo's still
+    /// stretch, an image source); `null` for video or `--perception-only`.
+    pub stability: Option<Stability>,
     /// Capture to the finished frame (composited, or analysed with `--perception-only`), ms.
     pub latency_ms: Percentiles,
     /// Per-stage wall time, milliseconds.
@@ -96,10 +115,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn open_source(spec: &SourceSpec, size: Option<(u32, u32)>) -> Result<Box<dyn FrameSource>, SourceError> {
+fn open_source(spec: &SourceSpec, size: Option<(u32, u32)>, noise: f32) -> Result<Box<dyn FrameSource>, SourceError> {
     Ok(match (spec, size) {
         (SourceSpec::Demo, size) => {
-            let mut cfg = DemoConfig::default();
+            let mut cfg = DemoConfig { noise_sigma: noise.max(0.0), ..DemoConfig::default() };
             if let Some((w, h)) = size {
                 cfg.width = w;
                 cfg.height = h;
@@ -117,7 +136,9 @@ fn open_source(spec: &SourceSpec, size: Option<(u32, u32)>) -> Result<Box<dyn Fr
 }
 
 pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
-    let (spec, size) = (args.source.clone(), args.size);
+    let (spec, size, noise) = (args.source.clone(), args.size, args.noise);
+    // frames whose scene did not move since the previous one
+    let still = still_frames(&args.source);
     let mut config = PerceptionConfig::default();
     config.session.provider = args.ep;
     let session = config.session.clone();
@@ -134,14 +155,14 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
         None => (None, None),
     };
     let pipeline = Pipeline::start_with(
-        move || open_source(&spec, size),
+        move || open_source(&spec, size, noise),
         CaptureMode::Lockstep,
         Some(args.frames + WARMUP_FRAMES),
         perception,
         stage,
     )?;
-    let (mut background, mut faces_ms, mut compose, mut stylize_model) =
-        (Vec::with_capacity(args.frames as usize), Vec::new(), Vec::new(), Vec::new());
+    let (mut background, mut faces_ms, mut compose, mut stylize_model, mut stylize_ms) =
+        (Vec::with_capacity(args.frames as usize), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut composed = Vec::new();
     let info = pipeline.source().clone();
     let n = args.frames as usize;
@@ -157,6 +178,9 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
     let (mut seen, mut detector_runs, mut faces) = (0u64, 0u64, 0u64);
     let mut started = None;
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let (mut frame_ms, mut by_faces) = (Vec::with_capacity(n), BTreeMap::<usize, (f64, u64)>::new());
+    let mut last_done: Option<Instant> = None;
+    let mut stability = StabilityMeter::default();
     loop {
         match pipeline.recv(Duration::from_secs(5))? {
             Next::Frame(out) => {
@@ -167,6 +191,20 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
                     compose_frame(compositor, &out.frame, &out.analysis, &out.stylized, params, &mut composed)?;
                 }
                 let compose_time = t0.elapsed();
+                let done = Instant::now();
+                if seen > WARMUP_FRAMES {
+                    if let Some(last) = last_done {
+                        let dt = ms(done - last);
+                        frame_ms.push(dt);
+                        let entry = by_faces.entry(out.analysis.faces.len()).or_default();
+                        entry.0 += dt;
+                        entry.1 += 1;
+                    }
+                    if composing.is_some() {
+                        stability.add(out.frame.seq, &out.frame.rgb, &composed, still(out.frame.seq));
+                    }
+                }
+                last_done = Some(done);
                 if seen == WARMUP_FRAMES {
                     started = Some(Instant::now());
                 } else if seen > WARMUP_FRAMES {
@@ -185,6 +223,7 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
                     let st = &out.stylized.times;
                     background.push(ms(st.background));
                     faces_ms.push(ms(st.faces));
+                    stylize_ms.push(ms(st.background + st.faces));
                     compose.push(ms(compose_time));
                     stylize_model.push(ms(st.model));
                     detector_runs += u64::from(t.detected);
@@ -206,22 +245,40 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
     }
     let (mean_total, mean_model) =
         (total.iter().sum::<f64>() / measured as f64, model.iter().sum::<f64>() / measured as f64);
+    let stages = StageReport {
+        detect: Percentiles::of(&mut detect),
+        mesh: Percentiles::of(&mut mesh),
+        segment: Percentiles::of(&mut segment),
+        skin: Percentiles::of(&mut skin),
+        perception: Percentiles::of(&mut total),
+        background: Percentiles::of(&mut background),
+        faces: Percentiles::of(&mut faces_ms),
+        stylize: Percentiles::of(&mut stylize_ms),
+        compose: Percentiles::of(&mut compose),
+    };
+    let frame_ms = Percentiles::of(&mut frame_ms);
+    let (slowest_stage, slowest_stage_ms) =
+        [("perception", stages.perception.mean), ("stylize", stages.stylize.mean), ("compose", stages.compose.mean)]
+            .into_iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(name, t)| (name.to_string(), t))
+            .unwrap_or_default();
     Ok(BenchReport {
         source: info.name,
         frames: measured,
         size: [info.width, info.height],
         fps: measured as f64 / wall.max(1e-9),
+        frame_over_slowest_stage: frame_ms.mean / slowest_stage_ms.max(1e-9),
+        frame_ms,
+        fps_by_faces: by_faces
+            .into_iter()
+            .map(|(k, (sum, n))| (k.to_string(), 1e3 * n as f64 / sum.max(1e-9)))
+            .collect(),
+        slowest_stage,
+        slowest_stage_ms,
+        stability: stability.report(),
         latency_ms: Percentiles::of(&mut latency),
-        stages_ms: StageReport {
-            detect: Percentiles::of(&mut detect),
-            mesh: Percentiles::of(&mut mesh),
-            segment: Percentiles::of(&mut segment),
-            skin: Percentiles::of(&mut skin),
-            perception: Percentiles::of(&mut total),
-            background: Percentiles::of(&mut background),
-            faces: Percentiles::of(&mut faces_ms),
-            compose: Percentiles::of(&mut compose),
-        },
+        stages_ms: stages,
         stylize_model_ms: Percentiles::of(&mut stylize_model),
         stylized: composing.is_some(),
         character: composing.as_ref().map(|(set, default, _)| set.packs[*default].id.clone()),
@@ -233,6 +290,28 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
         provider,
         peak_rss_mb: peak_rss_mb(),
     })
+}
+
+/// Which frames of `source` show a still scene (nothing moved since the previous frame): the
+/// demo's still stretch (every loop), every frame of a repeated image, none of a video.
+fn still_frames(source: &SourceSpec) -> impl Fn(u64) -> bool + use<> {
+    let demo_still =
+        timeline().iter().find(|s| s.scene == DemoScene::AStill).map(|s| s.frames(DemoConfig::default().fps));
+    let loop_frames = (crate::source::demo::LOOP_SECONDS * DemoConfig::default().fps).round() as u64;
+    let kind = match source {
+        SourceSpec::Demo => 0,
+        SourceSpec::Image { .. } => 1,
+        _ => 2,
+    };
+    move |seq| match kind {
+        // the pair (seq - 1, seq) lies inside the still stretch
+        0 => demo_still.as_ref().is_some_and(|r| {
+            let i = seq % loop_frames.max(1);
+            i > r.start && r.contains(&i)
+        }),
+        1 => seq > 0,
+        _ => false,
+    }
 }
 
 /// Peak resident memory of this process (Linux; 0 elsewhere).
@@ -263,6 +342,21 @@ fn print_table(r: &BenchReport) {
         "  fps {:.1}, dropped {}, faces/frame {:.2}, detector ran on {} frames",
         r.fps, r.dropped, r.faces_mean, r.detector_runs
     );
+    let by_faces: Vec<String> = r.fps_by_faces.iter().map(|(k, v)| format!("{k} faces {v:.1}")).collect();
+    println!(
+        "  fps by faces: {}; frame {:.1} ms = {:.2}x the slowest stage ({} {:.1} ms)",
+        by_faces.join(", "),
+        r.frame_ms.mean,
+        r.frame_over_slowest_stage,
+        r.slowest_stage,
+        r.slowest_stage_ms
+    );
+    if let Some(s) = &r.stability {
+        println!(
+            "  stability over {} still pairs: input change {:.2} (p99 {}), output change {:.2} (p99 {})",
+            s.pairs, s.input_change, s.input_p99, s.output_change, s.output_p99
+        );
+    }
     row("latency", &r.latency_ms);
     row("detect", &r.stages_ms.detect);
     row("mesh", &r.stages_ms.mesh);
@@ -273,6 +367,7 @@ fn print_table(r: &BenchReport) {
     if r.stylized {
         row("background", &r.stages_ms.background);
         row("faces", &r.stages_ms.faces);
+        row("stylize", &r.stages_ms.stylize);
         row("compose", &r.stages_ms.compose);
         row("stylizers", &r.stylize_model_ms);
     }

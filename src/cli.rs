@@ -152,6 +152,9 @@ pub struct BenchArgs {
     pub character: Option<String>,
     #[arg(long, value_enum, default_value_t = ExecutionChoice::Auto)]
     pub ep: ExecutionChoice,
+    /// Camera-like noise on the demo source (standard deviation, 0-255 units; 0 = off).
+    #[arg(long, default_value_t = 3.0)]
+    pub noise: f32,
 }
 
 #[derive(Debug, Args)]

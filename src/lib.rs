@@ -25,5 +25,6 @@ pub mod render;
 pub mod ring;
 pub mod setup;
 pub mod source;
+pub mod stability;
 pub mod stylize;
 pub mod track;

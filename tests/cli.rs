@@ -145,6 +145,14 @@ fn bench_json_reports_the_documented_fields() {
     assert_eq!(v["dropped"], 0, "lock-step bench drops nothing");
     assert!(v["provider"].is_string());
     assert!((v["faces_mean"].as_f64().unwrap() - 1.0).abs() < 1e-9, "the astronaut in every frame");
+    assert!(v["fps_by_faces"]["1"].as_f64().unwrap() > 0.0, "{}", v["fps_by_faces"]);
+    assert!(v["frame_over_slowest_stage"].as_f64().unwrap() > 0.5);
+    assert!(["perception", "stylize", "compose"].contains(&v["slowest_stage"].as_str().unwrap()));
+    // a repeated picture is still: every consecutive pair counts, and the output holds still
+    let s = &v["stability"];
+    assert_eq!(s["pairs"], 19, "{s}");
+    assert_eq!(s["input_change"].as_f64().unwrap(), 0.0);
+    assert!(s["output_change"].as_f64().unwrap() < 0.5, "a still picture flickers: {s}");
 }
 
 fn tempdir() -> std::path::PathBuf {
