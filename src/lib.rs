@@ -24,6 +24,7 @@ pub mod record;
 pub mod render;
 pub mod ring;
 pub mod setup;
+pub mod skin_ramp;
 pub mod source;
 pub mod stability;
 pub mod stylize;
