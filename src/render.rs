@@ -12,6 +12,7 @@ use crate::frame::Frame;
 use crate::perception::FrameAnalysis;
 use crate::perception::runtime::SessionOptions;
 use crate::stylize::assign::{AssignMode, CharacterAssigner};
+use crate::stylize::people::CharacterLook;
 use crate::stylize::stage::CharacterModels;
 use crate::stylize::{StylizeStage, StylizedFrame, StylizerModel};
 
@@ -48,6 +49,7 @@ pub fn load_models(pack: &CharacterPack, opts: &SessionOptions) -> anyhow::Resul
     Ok(CharacterModels {
         face: pack.face.as_ref().map(|m| load("face_stylizer", m)).transpose()?,
         background: pack.background.as_ref().map(|m| load("background_stylizer", m)).transpose()?,
+        look: CharacterLook::of(pack.skin, &pack.style),
     })
 }
 
@@ -98,6 +100,12 @@ pub fn with_compose_inputs<R>(
             width: mask.width as u32,
             height: mask.height as u32,
         }),
+        skin_mask: (!analysis.skin_mask.prob.is_empty()).then_some(MaskView {
+            data: &analysis.skin_mask.prob,
+            width: analysis.skin_mask.width as u32,
+            height: analysis.skin_mask.height as u32,
+        }),
+        people: &stylized.people,
         faces: &layers[..n],
         params,
     };

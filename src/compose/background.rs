@@ -6,11 +6,14 @@
 //! resolution). Out: every pixel of the output texture (the base layer). Runs on the compositor's
 //! thread. Without a background the compositor writes the frame straight into the output texture
 //! instead.
+//!
+//! The same pass paints each person's skin outside the face and their hair ([`PersonPaint`]): it
+//! reads the low-res person and skin masks and one uniform block per person.
 
 use bytemuck::{Pod, Zeroable};
 
 use super::gpu::{self, SizedTexture};
-use super::{ComposeParams, LowRes};
+use super::{ComposeParams, LowRes, MaskView, PersonPaint};
 
 /// Keep in sync with `@workgroup_size` in shaders/background.wgsl.
 const WORKGROUP_SIDE: u32 = 16;
@@ -25,10 +28,63 @@ struct BackgroundUniforms {
     spatial_falloff: f32,
     /// 1 / (2 sigma_r^2), sigma_r in unorm colour units; 0 = no range term.
     range_falloff: f32,
-    _pad: [f32; 2],
+    /// People painted (0 = none).
+    people_count: u32,
+    _pad: f32,
 }
 // The WGSL struct's size, checked on that side by tests/compose.rs.
 const _: () = assert!(std::mem::size_of::<BackgroundUniforms>() == 32);
+
+/// People painted at most (keep in sync with `MAX_PEOPLE` in shaders/background.wgsl).
+pub(super) const MAX_PEOPLE: usize = 8;
+
+/// Keep in sync with `PersonUniforms` in shaders/background.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable, Default)]
+pub(super) struct PersonUniform {
+    face: [f32; 4],
+    rot: [f32; 4],
+    skin_chroma: [f32; 4],
+    skin_icov: [f32; 4],
+    skin_shadow: [f32; 4],
+    skin_base: [f32; 4],
+    skin_light: [f32; 4],
+    hair_chroma: [f32; 4],
+    hair_shadow: [f32; 4],
+    hair_base: [f32; 4],
+    hair_light: [f32; 4],
+    hair_region: [f32; 4],
+}
+// The WGSL struct's size (12 vec4), checked on that side by tests/compose.rs.
+pub(super) const PERSON_UNIFORM_SIZE: usize = 192;
+const _: () = assert!(std::mem::size_of::<PersonUniform>() == PERSON_UNIFORM_SIZE);
+
+impl PersonUniform {
+    fn from_paint(p: &PersonPaint) -> Self {
+        let rgb = |c: [f32; 3]| [c[0], c[1], c[2], 0.0];
+        let (sin, cos) = p.roll.sin_cos();
+        PersonUniform {
+            face: [p.face_centre[0], p.face_centre[1], p.face_half_axes[0].max(1.0), p.face_half_axes[1].max(1.0)],
+            rot: [cos, sin, p.hair_strength.clamp(0.0, 1.0), p.skin_strength.clamp(0.0, 1.0)],
+            skin_chroma: [p.skin_chroma[0], p.skin_chroma[1], p.skin.reference_luma / 255.0, 0.0],
+            skin_icov: [p.skin_icov[0], p.skin_icov[1], p.skin_icov[2], 0.0],
+            skin_shadow: rgb(p.skin.shadow),
+            skin_base: rgb(p.skin.base),
+            skin_light: rgb(p.skin.light),
+            hair_chroma: [p.hair_chroma[0], p.hair_chroma[1], p.hair_luma, 0.0],
+            hair_shadow: rgb(p.hair_shadow),
+            hair_base: rgb(p.hair_base),
+            hair_light: rgb(p.hair_light),
+            hair_region: [HAIR_CENTRE_UP, HAIR_HALF_AXES[0], HAIR_HALF_AXES[1], 0.0],
+        }
+    }
+}
+
+/// The hair region: an ellipse around the head whose centre sits this many face half-heights above
+/// the face's centre...
+const HAIR_CENTRE_UP: f32 = 0.3;
+/// ...with half axes these multiples of the face oval's.
+const HAIR_HALF_AXES: [f32; 2] = [1.55, 1.4];
 
 pub(super) struct BackgroundPass {
     pipeline: wgpu::ComputePipeline,
@@ -37,6 +93,10 @@ pub(super) struct BackgroundPass {
     frame: Option<SizedTexture>,
     background: Option<SizedTexture>,
     guide: Option<SizedTexture>,
+    person_mask: Option<SizedTexture>,
+    skin_mask: Option<SizedTexture>,
+    people: wgpu::Buffer,
+    people_data: [PersonUniform; MAX_PEOPLE],
     bind_group: Option<wgpu::BindGroup>,
     /// What the bind group binds: the output texture's generation, and whether the guide is
     /// bound (false: the background stands in for it).
@@ -68,6 +128,9 @@ impl BackgroundPass {
                     },
                     count: None,
                 },
+                texture(5),
+                texture(6),
+                gpu::uniform_entry(7, wgpu::ShaderStages::COMPUTE),
             ],
         });
         let module = super::shaders::module(device, "background.wgsl", super::shaders::BACKGROUND);
@@ -85,7 +148,12 @@ impl BackgroundPass {
             cache: None,
         });
         let uniforms = gpu::uniform_buffer::<BackgroundUniforms>(device, "background uniforms");
+        let people = gpu::uniform_buffer::<[PersonUniform; MAX_PEOPLE]>(device, "people");
         BackgroundPass {
+            people,
+            people_data: [PersonUniform::default(); MAX_PEOPLE],
+            person_mask: None,
+            skin_mask: None,
             pipeline,
             layout,
             uniforms,
@@ -108,6 +176,8 @@ impl BackgroundPass {
         frame: (&[u8], u32, u32),
         background: &LowRes<'_>,
         guide: Option<&LowRes<'_>>,
+        masks: (Option<&MaskView<'_>>, Option<&MaskView<'_>>),
+        people: &[PersonPaint],
         params: &ComposeParams,
         output: (&SizedTexture, u64),
         scratch: &mut Vec<u8>,
@@ -136,6 +206,31 @@ impl BackgroundPass {
                 guide.height,
             );
         }
+        // The masks the person painting reads (a 1x1 empty mask when there is none: nobody is painted).
+        let empty = MaskView { data: &[0.0], width: 1, height: 1 };
+        let (person_mask, skin_mask) = (masks.0.unwrap_or(&empty), masks.1.unwrap_or(&empty));
+        for (slot, mask, label) in
+            [(&mut self.person_mask, person_mask, "person mask"), (&mut self.skin_mask, skin_mask, "skin mask")]
+        {
+            recreated |= SizedTexture::ensure(
+                slot,
+                device,
+                label,
+                wgpu::TextureFormat::R32Float,
+                gpu::INPUT_USAGE,
+                mask.width,
+                mask.height,
+            );
+            gpu::write_texture(queue, &slot.as_ref().unwrap().texture, bytemuck::cast_slice(mask.data), 4);
+        }
+        let people_count = if masks.0.is_some() { people.len().min(MAX_PEOPLE) } else { 0 };
+        for (slot, paint) in self.people_data.iter_mut().zip(&people[..people_count]) {
+            *slot = PersonUniform::from_paint(paint);
+        }
+        if people_count > 0 {
+            queue.write_buffer(&self.people, 0, bytemuck::cast_slice(&self.people_data[..people_count]));
+        }
+
         fn view(texture: &SizedTexture) -> wgpu::BindingResource<'_> {
             wgpu::BindingResource::TextureView(&texture.view)
         }
@@ -164,6 +259,9 @@ impl BackgroundPass {
                     wgpu::BindGroupEntry { binding: 2, resource: view(background_texture) },
                     wgpu::BindGroupEntry { binding: 3, resource: view(guide_view) },
                     wgpu::BindGroupEntry { binding: 4, resource: view(output) },
+                    wgpu::BindGroupEntry { binding: 5, resource: view(self.person_mask.as_ref().unwrap()) },
+                    wgpu::BindGroupEntry { binding: 6, resource: view(self.skin_mask.as_ref().unwrap()) },
+                    wgpu::BindGroupEntry { binding: 7, resource: self.people.as_entire_binding() },
                 ],
             });
             self.bind_group = Some(bind_group);
@@ -177,7 +275,8 @@ impl BackgroundPass {
             lowres_size: [background.width as f32, background.height as f32],
             spatial_falloff: 1.0 / (2.0 * sigma_s * sigma_s),
             range_falloff: if has_guide { 1.0 / (2.0 * sigma_r * sigma_r) } else { 0.0 },
-            _pad: [0.0; 2],
+            people_count: people_count as u32,
+            _pad: 0.0,
         };
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
         self.frame_size = (width, height);

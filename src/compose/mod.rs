@@ -49,6 +49,11 @@ pub struct ComposeInputs<'a> {
     pub guide: Option<LowRes<'a>>,
     /// Person probability in [0, 1], low-res (e.g. 256x144), covering the whole frame.
     pub person_mask: Option<MaskView<'a>>,
+    /// Skin likelihood in [0, 1] inside the person mask, low-res, covering the whole frame.
+    pub skin_mask: Option<MaskView<'a>>,
+    /// How each person's skin outside the face and hair are painted (needs the person mask and
+    /// a background; at most 8 people).
+    pub people: &'a [PersonPaint],
     /// Stylized faces, drawn in order (a later face over an earlier one).
     pub faces: &'a [FaceLayer<'a>],
     pub params: ComposeParams,
@@ -64,6 +69,8 @@ impl<'a> ComposeInputs<'a> {
             background: None,
             guide: None,
             person_mask: None,
+            skin_mask: None,
+            people: &[],
             faces: &[],
             params: ComposeParams::default(),
         }
@@ -84,6 +91,33 @@ pub struct MaskView<'a> {
     pub data: &'a [f32],
     pub width: u32,
     pub height: u32,
+}
+
+/// How one person's skin (outside the face) and hair are painted over the stylized background.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PersonPaint {
+    /// Face oval centre and half axes (frame pixels), and the head's roll (radians, the eye
+    /// line's angle, clockwise in image coordinates).
+    pub face_centre: [f32; 2],
+    pub face_half_axes: [f32; 2],
+    pub roll: f32,
+    /// The skin ramp the person wears (the drawn face's tones).
+    pub skin: crate::skin_ramp::SkinRamp,
+    /// Face skin chroma (Cb, Cr as unorm, 0.5 = grey) and its inverse covariance (unorm^-2:
+    /// cb*cb, cb*cr, cr*cr): which pixels are this person's skin.
+    pub skin_chroma: [f32; 2],
+    pub skin_icov: [f32; 3],
+    /// 0..1: how much the ramp replaces the stylized colour on skin (0 = skin not painted).
+    pub skin_strength: f32,
+    /// Hair tones (unorm sRGB): shadow, flat base, highlight.
+    pub hair_shadow: [f32; 3],
+    pub hair_base: [f32; 3],
+    pub hair_light: [f32; 3],
+    /// The measured hair's chroma (Cb, Cr unorm) and luma (unorm): which pixels are hair.
+    pub hair_chroma: [f32; 2],
+    pub hair_luma: f32,
+    /// 0..1 (0 = hair not painted: none measured).
+    pub hair_strength: f32,
 }
 
 /// One stylized face to paste back.
@@ -297,6 +331,8 @@ impl Compositor {
                 (inputs.frame, width, height),
                 background,
                 inputs.guide.as_ref(),
+                (inputs.person_mask.as_ref(), inputs.skin_mask.as_ref()),
+                inputs.people,
                 &inputs.params,
                 (output, self.output_generation),
                 &mut self.scratch,
@@ -386,6 +422,10 @@ impl Compositor {
         if let Some(mask) = &inputs.person_mask {
             check_size(&named("person mask"), mask.width, mask.height)?;
             check_len(&named("person mask (f32)"), mask.data.len(), mask.width, mask.height, 1)?;
+        }
+        if let Some(mask) = &inputs.skin_mask {
+            check_size(&named("skin mask"), mask.width, mask.height)?;
+            check_len(&named("skin mask (f32)"), mask.data.len(), mask.width, mask.height, 1)?;
         }
         self.face_inverses.clear();
         for (index, face) in inputs.faces.iter().enumerate() {

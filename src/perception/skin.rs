@@ -132,7 +132,7 @@ impl SkinAnalyzer {
 
 /// Inverse of the chroma covariance, inflated so that a face's spread covers the same skin
 /// under different shading (neck in shadow, lit hands).
-fn chroma_inverse(s: &SkinStats) -> ([f32; 3], f32, f32) {
+pub fn chroma_inverse(s: &SkinStats) -> ([f32; 3], f32, f32) {
     let floor = 9.0; // at least 3 levels of chroma spread
     let (a, b, c) = (s.cov_cbcr[0].max(floor) * 2.0, s.cov_cbcr[1] * 2.0, s.cov_cbcr[2].max(floor) * 2.0);
     let det = (a * c - b * b).max(1e-3);

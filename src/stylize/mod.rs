@@ -10,6 +10,7 @@ pub mod assign;
 pub mod descriptor;
 pub mod face_align;
 pub mod model;
+pub mod people;
 pub mod stage;
 
 pub use model::{RgbBuffer, StylizerModel};

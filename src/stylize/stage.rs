@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use super::assign::CharacterAssigner;
 use super::face_align::{FACE_CROP, FaceAlignment, FaceMasker, align};
 use super::model::{RgbBuffer, StylizerModel};
+use super::people::{CharacterLook, person_paint};
+use crate::compose::PersonPaint;
 use crate::frame::Frame;
 use crate::perception::FrameAnalysis;
 use crate::perception::geometry::{Affine2, warp_rgb8, warp_rgb8_cubic};
@@ -19,6 +21,8 @@ use crate::perception::runtime::RuntimeError;
 pub struct CharacterModels {
     pub face: Option<StylizerModel>,
     pub background: Option<StylizerModel>,
+    /// How the character paints skin outside the face and hair.
+    pub look: CharacterLook,
 }
 
 /// One person's stylized face, ready for the compositor.
@@ -49,6 +53,8 @@ pub struct StylizedFrame {
     /// The frame at the same working size: what the model saw (guides the upsampling).
     pub guide: RgbBuffer,
     pub faces: Vec<FaceLayerBuf>,
+    /// Each person's skin and hair paint, in the order of the analysis' faces.
+    pub people: Vec<PersonPaint>,
     /// Character whose background style the scene wears.
     pub scene_character: usize,
     pub times: StylizeTimes,
@@ -159,12 +165,21 @@ impl StylizeStage {
                 );
                 warp_rgb8(&self.styled.rgb, self.styled.width, self.styled.height, &m, n, n, &mut layer.rgb);
             }
-            let person = (!analysis.person_mask.prob.is_empty()).then_some((&analysis.person_mask, w, h));
+            // hair is painted by the compositor's person pass (see `people`): the face layer
+            // covers the face alone
+            let person = None;
             self.masker.mask(&face.landmarks_px, &al, person, FACE_CROP, FACE_CROP as f32 * 0.05, &mut layer.alpha);
             layer.track_id = face.track_id;
             layer.character = character;
             layer.crop_from_frame = al.crop_from_frame;
             out.faces.push(layer);
+        }
+        out.people.clear();
+        for face in &analysis.faces {
+            let look = self.characters.get(self.assigner.character_of(face.track_id)).map(|c| &c.look);
+            if let Some(paint) = look.and_then(|look| person_paint(frame, face, &analysis.person_mask, look)) {
+                out.people.push(paint);
+            }
         }
         out.times = StylizeTimes { faces: t0.elapsed(), background, model: model_time, total: start.elapsed() };
         Ok(())
