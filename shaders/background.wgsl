@@ -107,7 +107,8 @@ fn paint_person(colour: vec3<f32>, frame: vec3<f32>, at: vec2<f32>, mask_at_px: 
 
     let skin = mask_at(skin_tex, mask_at_px);
     if p.rot.w > 0.0 && skin > 0.02 {
-        let d = chroma - p.skin_chroma.xy;
+        // chroma relative to brightness, so shaded skin matches lit skin
+        let d = (chroma - 0.5) * clamp(p.skin_chroma.z / max(luma, 0.02), 0.25, 4.0) - (p.skin_chroma.xy - 0.5);
         let d2 = p.skin_icov.x * d.x * d.x + 2.0 * p.skin_icov.y * d.x * d.y + p.skin_icov.z * d.y * d.y;
         let w = smoothstep(0.05, 0.3, skin) * exp(-0.5 * min(d2, 30.0)) * smoothstep(0.3, 0.7, person) * p.rot.w;
         let shade = luma / max(p.skin_chroma.z, 0.05);
@@ -128,12 +129,12 @@ fn paint_person(colour: vec3<f32>, frame: vec3<f32>, at: vec2<f32>, mask_at_px: 
             // working resolution), so strands do not break the flat tones into speckles
             let g = at * u.lowres_size / u.frame_size - 0.5;
             let last = vec2<i32>(u.lowres_size) - 1;
-            var soft = vec3<f32>(0.0);
+            var soft = textureLoad(guide_tex, clamp(vec2<i32>(round(g)), vec2<i32>(0), last), 0).rgb;
             for (var k = 0; k < 4; k++) {
-                let o = vec2<f32>(f32(k % 2) * 3.0 - 1.5, f32(k / 2) * 3.0 - 1.5);
+                let o = vec2<f32>(f32(k % 2) * 2.0 - 1.0, f32(k / 2) * 2.0 - 1.0);
                 soft += textureLoad(guide_tex, clamp(vec2<i32>(round(g + o)), vec2<i32>(0), last), 0).rgb;
             }
-            soft = 0.5 * (soft * 0.25) + 0.5 * frame;
+            soft *= 0.2;
             let luma_s = dot(soft, vec3<f32>(0.299, 0.587, 0.114));
             let chroma_s = vec2<f32>(0.5 + 0.564 * (soft.b - luma_s), 0.5 + 0.713 * (soft.r - luma_s));
             let d = chroma_s - p.hair_chroma.xy;

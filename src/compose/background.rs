@@ -82,9 +82,9 @@ impl PersonUniform {
 
 /// The hair region: an ellipse around the head whose centre sits this many face half-heights above
 /// the face's centre...
-const HAIR_CENTRE_UP: f32 = 0.3;
+const HAIR_CENTRE_UP: f32 = 0.45;
 /// ...with half axes these multiples of the face oval's.
-const HAIR_HALF_AXES: [f32; 2] = [1.55, 1.4];
+const HAIR_HALF_AXES: [f32; 2] = [1.6, 1.6];
 
 pub(super) struct BackgroundPass {
     pipeline: wgpu::ComputePipeline,
