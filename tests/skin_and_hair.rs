@@ -15,8 +15,8 @@ use webtoonme::skin_ramp::{SkinRamp, skin_ramp, srgb_to_lab};
 fn shifted(factors: [f32; 3]) -> image::RgbImage {
     let mut img = astronaut();
     for p in img.pixels_mut() {
-        for k in 0..3 {
-            p.0[k] = (p.0[k] as f32 * factors[k]).round().clamp(0.0, 255.0) as u8;
+        for (v, f) in p.0.iter_mut().zip(factors) {
+            *v = (*v as f32 * f).round().clamp(0.0, 255.0) as u8;
         }
     }
     img
