@@ -3,7 +3,8 @@
 // layer). A compute shader, one invocation per output pixel: on software rasterizers (lavapipe)
 // it costs a fraction of the same work as a fullscreen fragment pass.
 //
-// For each output pixel, the 3x3 low-res texels around its position are weighted by
+// For each output pixel, the 2x2 low-res texels around its position (the bilinear footprint) are
+// weighted by
 //   spatial: a Gaussian of the texel's distance to the pixel (in low-res texels), times
 //   range:   a Gaussian of the colour distance between the full-res frame pixel and the guide
 //            (the frame at the working resolution, what the background model saw) at that texel,
@@ -165,14 +166,14 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let frame = textureLoad(frame_tex, pixel, 0).rgb;
     // The pixel centre in low-res texel-centre coordinates (texel i is centred at i).
     let q = (vec2<f32>(id.xy) + 0.5) * u.lowres_size / u.frame_size - 0.5;
-    let nearest = vec2<i32>(round(q));
+    let base = vec2<i32>(floor(q));
     let last_texel = vec2<i32>(u.lowres_size) - 1;
 
     var sum = vec3<f32>(0.0);
     var weight_sum = 0.0;
-    for (var j = -1; j <= 1; j++) {
-        for (var i = -1; i <= 1; i++) {
-            let tap = nearest + vec2<i32>(i, j);
+    for (var j = 0; j <= 1; j++) {
+        for (var i = 0; i <= 1; i++) {
+            let tap = base + vec2<i32>(i, j);
             let texel = clamp(tap, vec2<i32>(0), last_texel);
             let offset = vec2<f32>(tap) - q;
             let colour_diff = textureLoad(guide_tex, texel, 0).rgb - frame;

@@ -142,7 +142,8 @@ pub struct ComposeParams {
     /// Ink colour, unorm RGB.
     pub silhouette_ink_rgb: [f32; 3],
     /// Spatial sigma of the background upsampling, in background (low-res) texels. The window is
-    /// the 3x3 texels around each pixel, so values up to ~0.7 keep the Gaussian's tail inside it.
+    /// the 2x2 texels around each pixel (the bilinear footprint: a quarter of the work of 3x3 on
+    /// a software rasterizer, and the same edges).
     pub background_sigma_spatial: f32,
     /// Range sigma of the background upsampling: how different (unorm RGB distance) a guide
     /// colour may be from the frame pixel and still contribute.
