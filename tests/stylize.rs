@@ -34,7 +34,7 @@ fn identity_face_stylizer_gives_back_the_input_away_from_the_feather() {
         let mut a = FrameAnalysis::default();
         perception_for_photos().process(&frame, &mut a).unwrap();
         assert!(!a.faces.is_empty());
-        let models = vec![CharacterModels { face: Some(identity_face_model()), background: None }];
+        let models = vec![CharacterModels { face: Some(identity_face_model()), background: None, look: None }];
         let mut stage = StylizeStage::new(models, CharacterAssigner::new(1, 0));
         let mut s = StylizedFrame::default();
         stage.process(&frame, &a, &mut s).unwrap();

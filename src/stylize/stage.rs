@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use super::assign::CharacterAssigner;
 use super::face_align::{FACE_CROP, FaceAlignment, FaceMasker, align};
 use super::model::{RgbBuffer, StylizerModel};
+use crate::draw::FaceLook;
 use crate::frame::Frame;
 use crate::perception::FrameAnalysis;
 use crate::perception::geometry::{Affine2, warp_rgb8, warp_rgb8_cubic};
@@ -19,6 +20,8 @@ use crate::perception::runtime::RuntimeError;
 pub struct CharacterModels {
     pub face: Option<StylizerModel>,
     pub background: Option<StylizerModel>,
+    /// How the compositor reshapes and draws this character's faces (None: it does not).
+    pub look: Option<FaceLook>,
 }
 
 /// One person's stylized face, ready for the compositor.
@@ -31,6 +34,8 @@ pub struct FaceLayerBuf {
     /// Feathered face-and-hair alpha at crop resolution.
     pub alpha: Vec<u8>,
     pub crop_from_frame: Affine2,
+    /// The character's look, for the compositor's reshaping and drawing.
+    pub look: Option<FaceLook>,
 }
 
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
@@ -163,6 +168,7 @@ impl StylizeStage {
             self.masker.mask(&face.landmarks_px, &al, person, FACE_CROP, FACE_CROP as f32 * 0.05, &mut layer.alpha);
             layer.track_id = face.track_id;
             layer.character = character;
+            layer.look = self.characters[character].look;
             layer.crop_from_frame = al.crop_from_frame;
             out.faces.push(layer);
         }
