@@ -473,7 +473,7 @@ impl FaceBuilder {
                 (side * (1.0 - smoothstep(0.07, 0.13, edge))).max(0.6 * (1.0 - smoothstep(0.015, 0.045, edge)) * lower);
             let hairline =
                 (1.0 - smoothstep(0.03, 0.08, edge)) * (1.0 - smoothstep(brow_al - 0.35, brow_al - 0.1, n[1]));
-            let under_nose = blob(n, [nose_c[0], nose_c[1] + 0.05], 0.2, 0.045);
+            let under_nose = 0.8 * blob(n, [nose_c[0], nose_c[1] + 0.045], 0.16, 0.04);
             let under_lip = 0.8 * blob(n, [lip_c[0], lip_c[1] + 0.03], 0.28, 0.035);
             let shade = rim.max(hairline).max(under_nose).max(under_lip);
             let highlight =
