@@ -3,8 +3,8 @@
 //! sees wider eyes, though its shape prior keeps its own reading near +10 % at any scale from 1.3
 //! to 1.6, so it cannot confirm the 30 % by itself),
 //! never folds at the extreme geometry, strokes land where the landmarks say and nowhere else,
-//! expressions change the drawing (closed eye: a line; smiling squint: an arc), bad `[drawing]`
-//! values are refused with `file:line`.
+//! expressions change the drawing (closed eye: a line; smiling squint: an arc; a turned face: a
+//! thinner far side of the jaw), bad `[drawing]` values are refused with `file:line`.
 //!
 //! Timing (not run by default): `cargo test --release --test drawn_faces -- --ignored --nocapture`.
 
@@ -487,4 +487,58 @@ fn compose_time_720p_with_drawn_faces() {
         drawing.vertices.len(),
         drawing.indices.len()
     );
+}
+
+#[test]
+fn a_face_turned_toward_profile_draws_the_far_side_of_the_jaw_thinner() {
+    use webtoonme::draw::face::{FaceBuilder, FaceDrawing, FaceInput, FrameView, mode};
+    let img = astronaut();
+    // the face three times larger (so widths are well above the 1 px minimum)
+    let faces: Vec<Vec<[f32; 3]>> =
+        landmarks_of(&img).iter().map(|f| f.iter().map(|p| [p[0] * 3.0, p[1] * 3.0, p[2] * 3.0]).collect()).collect();
+    // the image-right half of the face foreshortened, as when the head turns that way
+    let nose_x = faces[0][1][0];
+    let turned: Vec<[f32; 3]> = faces[0]
+        .iter()
+        .map(|p| if p[0] > nose_x { [nose_x + (p[0] - nose_x) * 0.35, p[1], p[2]] } else { *p })
+        .collect();
+    let frontal = expression(&faces[0]).yaw;
+    let yaw = expression(&turned).yaw;
+    println!("yaw frontal {frontal:.2}, turned {yaw:.2}");
+    assert!(frontal.abs() < 0.2 && yaw < -0.4);
+    let look = look("kang");
+    let topo = topology();
+    // half width of the ink strokes near the jaw's two ends (the image-right end is the far one)
+    let jaw_widths = |m: &[[f32; 3]]| {
+        let warped: Vec<[f32; 2]> = m.iter().map(|p| [p[0], p[1]]).collect();
+        let input = FaceInput {
+            warped: &warped,
+            original: m,
+            look: &look,
+            drawing: look.drawing.as_ref().unwrap(),
+            skin: None,
+            frame: FrameView { rgb: img.as_raw(), width: img.width(), height: img.height() },
+        };
+        let mut drawing = FaceDrawing::default();
+        FaceBuilder::default().build(&input, &topo, &mut drawing).unwrap();
+        let side = |ids: &[usize]| {
+            let near: Vec<f32> = drawing
+                .vertices
+                .iter()
+                .filter(|v| v.param[3] == mode::STROKE)
+                .filter(|v| ids.iter().any(|&i| dist([v.pos[0], v.pos[1], 0.0], m[i]) < 8.0))
+                .map(|v| v.param[1])
+                .collect();
+            (near.iter().copied().fold(0.0f32, f32::max), near.len())
+        };
+        // jaw angles: image-right 361/288/397, image-left 132/58/172
+        (side(&[361, 288, 397]), side(&[132, 58, 172]))
+    };
+    let ((far_w, far_n), (near_w, near_n)) = jaw_widths(&turned);
+    let ((right_w, _), (left_w, _)) = jaw_widths(&faces[0]);
+    println!(
+        "turned: far side {far_w:.2} px ({far_n} vertices), near side {near_w:.2} px ({near_n}); frontal: {right_w:.2} / {left_w:.2}"
+    );
+    assert!((right_w - left_w).abs() < 0.25 * left_w, "a frontal face's jaw is even on both sides");
+    assert!(near_n > 0 && far_w < 0.8 * near_w, "the far side of the jaw should be thinner");
 }
