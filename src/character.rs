@@ -25,7 +25,8 @@
 //! [`crate::stylize::descriptor`]; an absent `[face]` leaves faces unstylized, an absent
 //! `[background]` lets the background through); `[style]`: optional free-form table for the
 //! built-in generator; `[skin]` tone, shadow (`#rrggbb`), keep (0..1), all required;
-//! `[geometry]`: optional, each key defaults to the neutral value of [`Geometry::default`].
+//! `[geometry]`: optional, each key defaults to the neutral value of [`Geometry::default`];
+//! `[drawing]`: optional (absent: faces are not drawn), every key required (see [`Drawing`]).
 
 use std::collections::HashSet;
 use std::fmt;
@@ -112,6 +113,48 @@ impl Default for Geometry {
     }
 }
 
+/// How the face is drawn over the stylized picture (`[drawing]`; absent: faces are not drawn).
+/// Widths are in output pixels for a face whose eyes are 100 px apart (they scale with the face,
+/// never below [`crate::draw::MIN_LINE_PX`]); strengths are 0..=1 opacities.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Drawing {
+    /// Ink of the jaw line, lower lid, crease and nose.
+    pub line_rgb: [u8; 3],
+    /// Jaw line width (thicker at the jaw angles), 0.5..=8.
+    pub line_width: f32,
+    /// Upper lash line colour.
+    pub lash_rgb: [u8; 3],
+    /// Upper lash line width at its heaviest, 1..=14.
+    pub lash_weight: f32,
+    pub brow_rgb: [u8; 3],
+    /// Brow width at the inner end, 1..=14.
+    pub brow_weight: f32,
+    /// Double-eyelid crease line, 0..=1.
+    pub crease: f32,
+    /// Lower lid line, 0..=1.
+    pub lower_lid: f32,
+    /// Nose hint, 0..=1.
+    pub nose: f32,
+    /// Eye whites.
+    pub white_rgb: [u8; 3],
+    /// Iris colour (darkened at the top, lit at the bottom).
+    pub iris_rgb: [u8; 3],
+    /// Catchlights per eye, 0..=2.
+    pub catchlights: u32,
+    pub blush_rgb: [u8; 3],
+    /// 0..=1.
+    pub blush: f32,
+    pub lip_rgb: [u8; 3],
+    /// 0..=1.
+    pub lip: f32,
+    /// Opacity of the flat skin over the stylized face, 0..=1.
+    pub skin_opacity: f32,
+    /// Designed shadow (face edge on the darker side, hairline, under nose and lower lip), 0..=1.
+    pub shading: f32,
+    /// Soft highlights on the nose bridge and cheek apples, 0..=1.
+    pub highlight: f32,
+}
+
 /// A pack that passed every check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CharacterPack {
@@ -136,6 +179,8 @@ pub struct CharacterPack {
     pub style: toml::Table,
     pub skin: SkinStyle,
     pub geometry: Geometry,
+    /// `None`: faces are not drawn (only stylized and reshaped).
+    pub drawing: Option<Drawing>,
     /// Found in the built-in folder (`<home>/assets/characters`) rather than a user folder.
     pub builtin: bool,
 }
@@ -307,6 +352,7 @@ struct RawPack {
     style: toml::Table,
     skin: Spanned<RawSkin>,
     geometry: Option<RawGeometry>,
+    drawing: Option<RawDrawing>,
 }
 
 #[derive(Deserialize)]
@@ -338,6 +384,30 @@ struct RawGeometry {
     face_width: Option<Spanned<f32>>,
     nose_scale: Option<Spanned<f32>>,
     mouth_scale: Option<Spanned<f32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDrawing {
+    line_color: Spanned<String>,
+    line_width: Spanned<f32>,
+    lash_color: Spanned<String>,
+    lash_weight: Spanned<f32>,
+    brow_color: Spanned<String>,
+    brow_weight: Spanned<f32>,
+    crease: Spanned<f32>,
+    lower_lid: Spanned<f32>,
+    nose: Spanned<f32>,
+    white_color: Spanned<String>,
+    iris_color: Spanned<String>,
+    catchlights: Spanned<i64>,
+    blush_color: Spanned<String>,
+    blush: Spanned<f32>,
+    lip_color: Spanned<String>,
+    lip: Spanned<f32>,
+    skin_opacity: Spanned<f32>,
+    shading: Spanned<f32>,
+    highlight: Spanned<f32>,
 }
 
 /// The pack file being checked: turns spans into lines for problems.
@@ -491,6 +561,8 @@ fn load_pack(pack_dir: &Path, builtin: bool) -> Result<Loaded, PackProblem> {
         }
     }
 
+    let drawing = raw.drawing.map(|d| drawing(&ctx, &d)).transpose()?;
+
     let pack = CharacterPack {
         id,
         name,
@@ -505,9 +577,39 @@ fn load_pack(pack_dir: &Path, builtin: bool) -> Result<Loaded, PackProblem> {
         style: raw.style,
         skin,
         geometry,
+        drawing,
         builtin,
     };
     Ok(Loaded { pack, id_line })
+}
+
+/// `[drawing]`: every key required, colours `#rrggbb`, numbers inside their documented ranges.
+fn drawing(ctx: &Ctx<'_>, d: &RawDrawing) -> Result<Drawing, PackProblem> {
+    let catchlights = *d.catchlights.get_ref();
+    if !(0..=2).contains(&catchlights) {
+        return Err(ctx.at(&d.catchlights.span(), format!("drawing.catchlights = {catchlights} is not 0, 1 or 2")));
+    }
+    Ok(Drawing {
+        line_rgb: ctx.colour("drawing.line_color", &d.line_color)?,
+        line_width: ctx.number("drawing.line_width", &d.line_width, 0.5..=8.0)?,
+        lash_rgb: ctx.colour("drawing.lash_color", &d.lash_color)?,
+        lash_weight: ctx.number("drawing.lash_weight", &d.lash_weight, 1.0..=14.0)?,
+        brow_rgb: ctx.colour("drawing.brow_color", &d.brow_color)?,
+        brow_weight: ctx.number("drawing.brow_weight", &d.brow_weight, 1.0..=14.0)?,
+        crease: ctx.number("drawing.crease", &d.crease, 0.0..=1.0)?,
+        lower_lid: ctx.number("drawing.lower_lid", &d.lower_lid, 0.0..=1.0)?,
+        nose: ctx.number("drawing.nose", &d.nose, 0.0..=1.0)?,
+        white_rgb: ctx.colour("drawing.white_color", &d.white_color)?,
+        iris_rgb: ctx.colour("drawing.iris_color", &d.iris_color)?,
+        catchlights: catchlights as u32,
+        blush_rgb: ctx.colour("drawing.blush_color", &d.blush_color)?,
+        blush: ctx.number("drawing.blush", &d.blush, 0.0..=1.0)?,
+        lip_rgb: ctx.colour("drawing.lip_color", &d.lip_color)?,
+        lip: ctx.number("drawing.lip", &d.lip, 0.0..=1.0)?,
+        skin_opacity: ctx.number("drawing.skin_opacity", &d.skin_opacity, 0.0..=1.0)?,
+        shading: ctx.number("drawing.shading", &d.shading, 0.0..=1.0)?,
+        highlight: ctx.number("drawing.highlight", &d.highlight, 0.0..=1.0)?,
+    })
 }
 
 /// Read `character.toml`: a regular file inside the pack, at most [`MAX_PACK_FILE_BYTES`], UTF-8.

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod compose;
 pub mod detect;
 pub mod devices;
+pub mod draw;
 pub mod frame;
 pub mod live;
 pub mod media;

@@ -7,7 +7,8 @@
 use anyhow::{Context, bail};
 
 use crate::character::{CharacterPack, CharacterSet};
-use crate::compose::{ComposeInputs, ComposeParams, Compositor, FaceLayer, LowRes, MaskView};
+use crate::compose::{ComposeInputs, ComposeParams, Compositor, DrawnFace, FaceLayer, LowRes, MaskView};
+use crate::draw::{FaceLook, NEUTRAL_LOOK};
 use crate::frame::Frame;
 use crate::perception::FrameAnalysis;
 use crate::perception::runtime::SessionOptions;
@@ -17,7 +18,7 @@ use crate::stylize::stage::CharacterModels;
 use crate::stylize::{StylizeStage, StylizedFrame, StylizerModel};
 
 /// Faces composited at most per frame (the tracker follows at most this many too).
-pub const MAX_FACES: usize = 8;
+pub const MAX_FACES: usize = crate::compose::MAX_FACES;
 
 /// Installed characters, with the problems of packs that were skipped printed once.
 pub fn installed_characters() -> anyhow::Result<CharacterSet> {
@@ -49,7 +50,8 @@ pub fn load_models(pack: &CharacterPack, opts: &SessionOptions) -> anyhow::Resul
     Ok(CharacterModels {
         face: pack.face.as_ref().map(|m| load("face_stylizer", m)).transpose()?,
         background: pack.background.as_ref().map(|m| load("background_stylizer", m)).transpose()?,
-        look: CharacterLook::of(pack.skin, &pack.style),
+        paint: CharacterLook::of(pack.skin, &pack.style),
+        look: Some(FaceLook::of(pack)),
     })
 }
 
@@ -77,8 +79,18 @@ pub fn with_compose_inputs<R>(
 ) -> R {
     let empty = FaceLayer { rgb: &[], size: 0, alpha: &[], crop_from_frame: [0.0; 6] };
     let mut layers = [empty; MAX_FACES];
-    let mut n = 0;
+    let mut drawn = [DrawnFace { landmarks: &[], look: &NEUTRAL_LOOK, skin: None }; MAX_FACES];
+    let (mut n, mut n_drawn) = (0, 0);
     for f in stylized.faces.iter().take(MAX_FACES) {
+        // the face is reshaped and drawn from the landmarks its crop was aligned with
+        if let Some(look) = &f.look
+            && (look.reshapes() || look.drawing.is_some())
+            && let Some(a) = analysis.faces.iter().find(|a| a.track_id == f.track_id)
+            && a.landmarks_px.len() >= crate::perception::mesh::LANDMARKS
+        {
+            drawn[n_drawn] = DrawnFace { landmarks: &a.landmarks_px, look, skin: a.skin };
+            n_drawn += 1;
+        }
         let m = f.crop_from_frame;
         layers[n] = FaceLayer {
             rgb: &f.rgb,
@@ -107,6 +119,7 @@ pub fn with_compose_inputs<R>(
         }),
         people: &stylized.people,
         faces: &layers[..n],
+        drawn: &drawn[..n_drawn],
         params,
     };
     use_inputs(&inputs)

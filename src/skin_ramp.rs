@@ -20,26 +20,27 @@ pub struct SkinRamp {
     pub reference_luma: f32,
 }
 
-/// How much lighter than the base the light tone is: this share of the way to white, in L*.
-const LIGHT_LIFT: f32 = 0.3;
-/// A person's own shade, when kept: their tone at this share of its L*.
-const OWN_SHADOW_L: f32 = 0.78;
+/// How much lighter than the base the light tone is, in L*.
+const LIGHT_LIFT: f32 = 7.0;
 
-/// The ramp for a person. Without measured skin (no face seen), the character's own tones.
+/// The ramp for a person: base = the character's tone moved `keep` of the way to the person's
+/// own tone in Lab; shadow = base + the character's own tone-to-shadow step (its design);
+/// light = base lifted a little and slightly desaturated. Without measured skin (no face seen),
+/// the character's own tones.
 pub fn skin_ramp(style: &SkinStyle, person: Option<&SkinStats>) -> SkinRamp {
     let tone = srgb8_to_lab(style.tone);
-    let shadow = srgb8_to_lab(style.shadow);
+    let shade = srgb8_to_lab(style.shadow);
     let keep = style.keep.clamp(0.0, 1.0);
-    let (base, shadow, reference_luma) = match person {
+    let (base, reference_luma) = match person {
         Some(s) if s.samples > 0 => {
             let own = srgb_to_lab([s.mean_rgb[0] / 255.0, s.mean_rgb[1] / 255.0, s.mean_rgb[2] / 255.0]);
-            let own_shadow = [own[0] * OWN_SHADOW_L, own[1] * 1.05, own[2] * 1.05];
-            (mix_lab(tone, own, keep), mix_lab(shadow, own_shadow, keep), s.mean_ycbcr[0])
+            (mix_lab(tone, own, keep), s.mean_ycbcr[0])
         }
         // the character's tone stands for a mid-bright skin
-        _ => (tone, shadow, 170.0),
+        _ => (tone, 170.0),
     };
-    let light = [base[0] + (100.0 - base[0]) * LIGHT_LIFT, base[1] * 0.85, base[2] * 0.85];
+    let shadow = [(base[0] + shade[0] - tone[0]).max(3.0), base[1] + shade[1] - tone[1], base[2] + shade[2] - tone[2]];
+    let light = [(base[0] + LIGHT_LIFT).min(99.0), base[1] * 0.9, base[2] * 0.9];
     SkinRamp {
         shadow: lab_to_srgb(shadow),
         base: lab_to_srgb(base),

@@ -98,6 +98,10 @@ fn mean_abs(a: &[u8], b: &[u8]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (*x as i32 - *y as i32).unsigned_abs() as u64).sum::<u64>() as f64 / a.len() as f64
 }
 
+/// Golden images: tests/snapshots/<id>_astronaut.png, the astronaut as each built-in character
+/// (stylized, reshaped and drawn). After a deliberate change of the look, regenerate them with
+/// `UPDATE_SNAPSHOTS=1 cargo test --test stylize every_character`, look at them (zoom into the
+/// face), and commit them with the change.
 #[test]
 fn every_character_matches_its_golden_image_and_differs_from_the_others() {
     let set = webtoonme::character::CharacterSet::load_default();

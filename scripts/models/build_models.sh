@@ -36,8 +36,13 @@ done
 # The stamp hashes the manifest, these scripts (the recipe) and every output, so editing a pin,
 # editing the recipe or damaging a cached file each trigger a rebuild; nothing else is checked.
 stamp_inputs() { ls "$MANIFEST" "$HELPERS"/*.py "$HELPERS"/*.sh; }
+# The face mesh's triangle list (for drawing and reshaping faces) comes from the same pinned
+# mediapipe wheel; the step checks the wheel's sha256 and the triangles itself (standard library).
+TESSELLATION=$CACHE/face_mesh_tessellation.txt
+tessellation() { mkdir -p "$CACHE"; "$PYTHON" "$HELPERS/face_mesh_tessellation.py" "$MANIFEST" "$DOWNLOADS" "$TESSELLATION"; }
 if [ "$FORCE" = 0 ] && [ -f "$STAMP" ] && sha256sum --quiet --status -c "$STAMP" 2>/dev/null; then
   echo "models: up to date in $CACHE ($(grep -c '\.onnx$' "$STAMP") models)"
+  [ -f "$TESSELLATION" ] || tessellation
   exit 0
 fi
 rm -f "$STAMP"   # a build that stops half-way must not look finished
@@ -92,6 +97,9 @@ fetch() {  # registry name version archive sha256 pyver platform
 while IFS=$'\t' read -r registry name ver archive sha pyver platform; do
   fetch "$registry" "$name" "$ver" "$archive" "$sha" "$pyver" "$platform"
 done < <(manifest packages)
+
+echo "== models: face mesh tessellation"
+tessellation
 
 echo "== models: convert (logs in $WORK)"
 rm -rf "$STAGE"; mkdir -p "$STAGE"

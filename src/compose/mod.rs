@@ -8,7 +8,9 @@
 //! into a caller's buffer ([`Compositor::compose`], for the CLI, recorder and tests).
 //!
 //! Passes, in order: background (joint-bilateral upsampling of the stylized background guided by
-//! the frame, or the frame itself), silhouette ink along the person mask's edge, face layers.
+//! the frame, or the frame itself), silhouette ink along the person mask's edge, face layers, then
+//! drawn faces (each face reshaped toward its character's geometry by a mesh warp and drawn from
+//! its landmarks: `drawn.rs`, `crate::draw`).
 //! All values are plain 8-bit (`Rgba8Unorm`, never sRGB formats): with no layers the output equals
 //! the frame byte for byte.
 //!
@@ -19,6 +21,7 @@
 
 mod background;
 mod device;
+mod drawn;
 mod faces;
 mod gpu;
 mod shaders;
@@ -27,9 +30,13 @@ mod silhouette;
 pub use device::AdapterPreference;
 
 use background::BackgroundPass;
+use drawn::DrawnPass;
 use faces::FacePass;
 use gpu::{Readback, SizedTexture};
 use silhouette::SilhouettePass;
+
+/// Faces composed (pasted, warped and drawn) at most per frame.
+pub const MAX_FACES: usize = 8;
 
 /// An affine map (a, b, c, d, e, f): `to = [a b; d e] * from + [c; f]`, in continuous pixel
 /// coordinates (origin at the top-left corner of the top-left pixel).
@@ -56,6 +63,8 @@ pub struct ComposeInputs<'a> {
     pub people: &'a [PersonPaint],
     /// Stylized faces, drawn in order (a later face over an earlier one).
     pub faces: &'a [FaceLayer<'a>],
+    /// Faces reshaped and drawn over everything else (at most [`MAX_FACES`]).
+    pub drawn: &'a [DrawnFace<'a>],
     pub params: ComposeParams,
 }
 
@@ -72,9 +81,20 @@ impl<'a> ComposeInputs<'a> {
             skin_mask: None,
             people: &[],
             faces: &[],
+            drawn: &[],
             params: ComposeParams::default(),
         }
     }
+}
+
+/// One face to reshape and draw: its landmarks and what its character does to it.
+#[derive(Debug, Clone, Copy)]
+pub struct DrawnFace<'a> {
+    /// 478 landmarks in frame pixels (468 mesh points, then the two irises).
+    pub landmarks: &'a [[f32; 3]],
+    pub look: &'a crate::draw::FaceLook,
+    /// The person's face skin statistics (None: the character's own tone).
+    pub skin: Option<crate::perception::skin::SkinStats>,
 }
 
 /// An RGB8 picture at the working resolution (`width * height * 3` bytes).
@@ -183,6 +203,10 @@ pub enum ComposeError {
     GuideSize { guide_width: u32, guide_height: u32, width: u32, height: u32 },
     #[error("face layer {index}: crop_from_frame {affine:?} is not an invertible finite affine map")]
     FaceTransform { index: usize, affine: Affine2x3 },
+    #[error("drawn face {index}: {got} landmarks, expected {expected}")]
+    Landmarks { index: usize, got: usize, expected: usize },
+    #[error("the face mesh's triangle table: {0}")]
+    FaceMesh(crate::draw::tessellation::TopologyError),
     #[error("the graphics device cannot run the compositor: {0}")]
     Unsupported(String),
     #[error("the GPU reported an error while composing: {0}")]
@@ -200,6 +224,7 @@ pub struct Compositor {
     background: BackgroundPass,
     silhouette: SilhouettePass,
     faces: FacePass,
+    drawn: DrawnPass,
     output: Option<SizedTexture>,
     /// Counts recreations of `output`, so passes that bind it know when to rebind.
     output_generation: u64,
@@ -246,6 +271,7 @@ impl Compositor {
         let background = BackgroundPass::new(&device);
         let silhouette = SilhouettePass::new(&device);
         let faces = FacePass::new(&device);
+        let drawn = DrawnPass::new(&device);
         if let Some(error) = pollster::block_on(scope.pop()) {
             return Err(ComposeError::Gpu(format!("creating the compositor's pipelines: {error}")));
         }
@@ -258,6 +284,7 @@ impl Compositor {
             background,
             silhouette,
             faces,
+            drawn,
             output: None,
             output_generation: 0,
             readback: None,
@@ -302,6 +329,8 @@ impl Compositor {
     /// Validates, uploads, records every pass (and the copy to the readback buffer) and submits.
     fn submit(&mut self, inputs: &ComposeInputs<'_>, read_back: bool) -> Result<(), ComposeError> {
         self.validate(inputs)?;
+        let frame = crate::draw::face::FrameView { rgb: inputs.frame, width: inputs.width, height: inputs.height };
+        self.drawn.prepare(&self.device, &self.queue, frame, inputs.drawn)?;
         let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let out_of_memory = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         self.record_and_submit(inputs, read_back);
@@ -377,6 +406,7 @@ impl Compositor {
             }
             self.faces.draw(&mut pass);
         }
+        self.drawn.record(&mut encoder, output);
         if read_back {
             Readback::ensure(&mut self.readback, device, width, height).record_copy(&mut encoder, &output.texture);
         }
@@ -437,6 +467,14 @@ impl Compositor {
             let inverse = invert(&face.crop_from_frame)
                 .ok_or(ComposeError::FaceTransform { index, affine: face.crop_from_frame })?;
             self.face_inverses.push(inverse);
+        }
+        for (index, face) in inputs.drawn.iter().enumerate() {
+            let expected = crate::perception::mesh::LANDMARKS;
+            if face.landmarks.len() < expected
+                || face.landmarks.iter().take(expected).any(|p| !p[0].is_finite() || !p[1].is_finite())
+            {
+                return Err(ComposeError::Landmarks { index, got: face.landmarks.len(), expected });
+            }
         }
         Ok(())
     }

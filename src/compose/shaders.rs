@@ -10,6 +10,11 @@ pub(super) const SILHOUETTE: &str = include_str!("../../shaders/silhouette.wgsl"
 /// One face layer pasted through its inverse alignment transform.
 pub(super) const FACE: &str = include_str!("../../shaders/face.wgsl");
 
+/// Face reshaping: the warp mesh textured from a copy of the composed frame.
+pub(super) const FACE_WARP: &str = include_str!("../../shaders/face_warp.wgsl");
+/// Drawn faces: skin, blush, lips, eyes and ink strokes.
+pub(super) const DRAWN: &str = include_str!("../../shaders/drawn.wgsl");
+
 pub(super) fn module(device: &wgpu::Device, label: &str, source: &str) -> wgpu::ShaderModule {
     device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(label),

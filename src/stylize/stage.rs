@@ -11,6 +11,7 @@ use super::face_align::{FACE_CROP, FaceAlignment, FaceMasker, align};
 use super::model::{RgbBuffer, StylizerModel};
 use super::people::{CharacterLook, person_paint};
 use crate::compose::PersonPaint;
+use crate::draw::FaceLook;
 use crate::frame::Frame;
 use crate::perception::FrameAnalysis;
 use crate::perception::geometry::{Affine2, warp_rgb8, warp_rgb8_cubic};
@@ -22,7 +23,9 @@ pub struct CharacterModels {
     pub face: Option<StylizerModel>,
     pub background: Option<StylizerModel>,
     /// How the character paints skin outside the face and hair.
-    pub look: CharacterLook,
+    pub paint: CharacterLook,
+    /// How the compositor reshapes and draws this character's faces (None: it does not).
+    pub look: Option<FaceLook>,
 }
 
 /// One person's stylized face, ready for the compositor.
@@ -35,6 +38,8 @@ pub struct FaceLayerBuf {
     /// Feathered face-and-hair alpha at crop resolution.
     pub alpha: Vec<u8>,
     pub crop_from_frame: Affine2,
+    /// The character's look, for the compositor's reshaping and drawing.
+    pub look: Option<FaceLook>,
 }
 
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
@@ -171,12 +176,13 @@ impl StylizeStage {
             self.masker.mask(&face.landmarks_px, &al, person, FACE_CROP, FACE_CROP as f32 * 0.05, &mut layer.alpha);
             layer.track_id = face.track_id;
             layer.character = character;
+            layer.look = self.characters[character].look;
             layer.crop_from_frame = al.crop_from_frame;
             out.faces.push(layer);
         }
         out.people.clear();
         for face in &analysis.faces {
-            let look = self.characters.get(self.assigner.character_of(face.track_id)).map(|c| &c.look);
+            let look = self.characters.get(self.assigner.character_of(face.track_id)).map(|c| &c.paint);
             if let Some(paint) = look.and_then(|look| person_paint(frame, face, &analysis.person_mask, look)) {
                 out.people.push(paint);
             }
