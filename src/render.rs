@@ -79,7 +79,7 @@ pub fn with_compose_inputs<R>(
 ) -> R {
     let empty = FaceLayer { rgb: &[], size: 0, alpha: &[], crop_from_frame: [0.0; 6] };
     let mut layers = [empty; MAX_FACES];
-    let mut drawn = [DrawnFace { landmarks: &[], look: &NEUTRAL_LOOK, skin: None }; MAX_FACES];
+    let mut drawn = [DrawnFace { landmarks: &[], look: &NEUTRAL_LOOK, skin: None, track_id: 0 }; MAX_FACES];
     let (mut n, mut n_drawn) = (0, 0);
     for f in stylized.faces.iter().take(MAX_FACES) {
         // the face is reshaped and drawn from the landmarks its crop was aligned with
@@ -88,7 +88,7 @@ pub fn with_compose_inputs<R>(
             && let Some(a) = analysis.faces.iter().find(|a| a.track_id == f.track_id)
             && a.landmarks_px.len() >= crate::perception::mesh::LANDMARKS
         {
-            drawn[n_drawn] = DrawnFace { landmarks: &a.landmarks_px, look, skin: a.skin };
+            drawn[n_drawn] = DrawnFace { landmarks: &a.landmarks_px, look, skin: a.skin, track_id: a.track_id };
             n_drawn += 1;
         }
         let m = f.crop_from_frame;

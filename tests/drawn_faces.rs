@@ -104,7 +104,7 @@ fn eye_scale_1_3_makes_the_eyes_30_percent_wider() {
     assert_eq!(before.len(), 1);
     let geometry = Geometry { eye_scale: 1.3, ..Geometry::default() };
     let look = neutral_look(geometry);
-    let out = compose(&img, &[DrawnFace { landmarks: &before[0], look: &look, skin: None }]);
+    let out = compose(&img, &[DrawnFace { landmarks: &before[0], look: &look, skin: None, track_id: 1 }]);
     let warped = image::RgbImage::from_raw(img.width(), img.height(), out).unwrap();
     let p = &before[0];
     let mut warp = Warp::default();
@@ -210,7 +210,7 @@ fn strokes_land_along_the_jaw_and_nowhere_far_from_the_face() {
     let img = astronaut();
     let faces = landmarks_of(&img);
     let look = look("rei");
-    let out = compose(&img, &[DrawnFace { landmarks: &faces[0], look: &look, skin: None }]);
+    let out = compose(&img, &[DrawnFace { landmarks: &faces[0], look: &look, skin: None, track_id: 1 }]);
     let (w, h) = (img.width() as i32, img.height() as i32);
     let mut warp = Warp::default();
     warp_face(&faces[0], &look.geometry, &topology(), &mut warp);
@@ -303,7 +303,7 @@ fn a_closed_eye_is_drawn_as_a_line_and_a_smiling_squint_as_an_arc() {
     let arc = squint(&faces[0], 0.14);
     assert_eq!(expression(&arc).eyes, [EyeState::Arc; 2]);
     for (name, m) in [("open", &faces[0]), ("closed", &closed), ("arc", &arc)] {
-        let out = compose(&img, &[DrawnFace { landmarks: m, look: &look, skin: None }]);
+        let out = compose(&img, &[DrawnFace { landmarks: m, look: &look, skin: None, track_id: 1 }]);
         for k in 0..2 {
             let (x0, x1, y0, y1, ew) = eye_box(m, k);
             let (mut whites, mut top_ink) = (0, vec![i32::MAX; (x1 - x0 + 1) as usize]);
@@ -408,7 +408,8 @@ fn compose_time_720p_with_drawn_faces() {
     let frame = duo.as_raw().clone();
     let low = image::imageops::resize(&duo, 640, 360, image::imageops::FilterType::Triangle);
     let rei = look("rei");
-    let drawn: Vec<DrawnFace<'_>> = faces.iter().map(|f| DrawnFace { landmarks: f, look: &rei, skin: None }).collect();
+    let drawn: Vec<DrawnFace<'_>> =
+        faces.iter().map(|f| DrawnFace { landmarks: f, look: &rei, skin: None, track_id: 1 }).collect();
     let size = 256;
     let crop = vec![128u8; size * size * 3];
     let alpha = vec![0u8; size * size];
@@ -477,6 +478,7 @@ fn compose_time_720p_with_drawn_faces() {
                 drawing: rei.drawing.as_ref().unwrap(),
                 skin: None,
                 frame: frame_view,
+                previous: None,
             };
             builder.build(&input, &topo, &mut drawing);
         }
@@ -518,6 +520,7 @@ fn a_face_turned_toward_profile_draws_the_far_side_of_the_jaw_thinner() {
             drawing: look.drawing.as_ref().unwrap(),
             skin: None,
             frame: FrameView { rgb: img.as_raw(), width: img.width(), height: img.height() },
+            previous: None,
         };
         let mut drawing = FaceDrawing::default();
         FaceBuilder::default().build(&input, &topo, &mut drawing).unwrap();

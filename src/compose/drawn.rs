@@ -16,6 +16,7 @@ use bytemuck::{Pod, Zeroable};
 
 use super::gpu::{self, SizedTexture};
 use super::{ComposeError, DrawnFace, MAX_FACES};
+use crate::draw::expression::Expression;
 use crate::draw::face::{
     DrawVertex, FaceBuilder, FaceDrawing, FaceInput, FrameView, MAX_INDICES_PER_FACE, MAX_VERTICES_PER_FACE,
 };
@@ -35,6 +36,9 @@ const _: () = assert!(std::mem::size_of::<DrawnUniforms>() == 16);
 
 /// A warp mesh vertex: warped position, original position (frame pixels).
 type WarpVertex = [f32; 4];
+
+/// Frames a track's expression is remembered after it was last drawn.
+const EXPRESSION_MEMORY_FRAMES: u64 = 15;
 
 pub(super) struct DrawnPass {
     warp_pipeline: wgpu::RenderPipeline,
@@ -61,6 +65,10 @@ pub(super) struct DrawnPass {
     copy_region: Option<[u32; 4]>,
     drawing: FaceDrawing,
     builder: FaceBuilder,
+    /// Each track's last expression and the frame it was seen (bounded: evicted after
+    /// `EXPRESSION_MEMORY_FRAMES`, at most `2 * MAX_FACES` entries).
+    expressions: Vec<(u32, Expression, u64)>,
+    frames: u64,
     draw_indices_count: u32,
 }
 
@@ -178,6 +186,8 @@ impl DrawnPass {
             copy_region: None,
             drawing: FaceDrawing::default(),
             builder: FaceBuilder::default(),
+            expressions: Vec::with_capacity(2 * MAX_FACES),
+            frames: 0,
             draw_indices_count: 0,
         }
     }
@@ -193,6 +203,9 @@ impl DrawnPass {
         self.warped_slots = 0;
         self.copy_region = None;
         self.draw_indices_count = 0;
+        self.frames += 1;
+        let now = self.frames;
+        self.expressions.retain(|e| now - e.2 <= EXPRESSION_MEMORY_FRAMES);
         if faces.is_empty() {
             return Ok(());
         }
@@ -261,8 +274,16 @@ impl DrawnPass {
                     drawing,
                     skin: face.skin.as_ref(),
                     frame,
+                    previous: self.expressions.iter().find(|e| e.0 == face.track_id).map(|e| e.1),
                 };
-                self.builder.build(&input, topology, &mut self.drawing);
+                if let Some(ex) = self.builder.build(&input, topology, &mut self.drawing) {
+                    let full = self.expressions.len() >= 2 * MAX_FACES;
+                    match self.expressions.iter_mut().find(|e| e.0 == face.track_id) {
+                        Some(slot) => *slot = (face.track_id, ex, now),
+                        None if !full => self.expressions.push((face.track_id, ex, now)),
+                        None => {}
+                    }
+                }
             }
         }
         let uniforms = DrawnUniforms { frame_size: [frame.width as f32, frame.height as f32], _pad: [0.0; 2] };

@@ -95,6 +95,8 @@ pub struct DrawnFace<'a> {
     pub look: &'a crate::draw::FaceLook,
     /// The person's face skin statistics (None: the character's own tone).
     pub skin: Option<crate::perception::skin::SkinStats>,
+    /// The person's track: their expression is remembered from frame to frame (hysteresis).
+    pub track_id: u32,
 }
 
 /// An RGB8 picture at the working resolution (`width * height * 3` bytes).

@@ -15,7 +15,7 @@
 
 use bytemuck::{Pod, Zeroable};
 
-use super::expression::{Expression, EyeState, expression};
+use super::expression::{Expression, EyeState, expression_after};
 use super::strokes::{catmull_rom, stroke};
 use super::tessellation::FaceTopology;
 use super::{
@@ -189,6 +189,8 @@ pub struct FaceInput<'a> {
     pub drawing: &'a Drawing,
     pub skin: Option<&'a SkinStats>,
     pub frame: FrameView<'a>,
+    /// This person's expression in the previous frame (video): states change with hysteresis.
+    pub previous: Option<Expression>,
 }
 
 impl FaceBuilder {
@@ -210,7 +212,7 @@ impl FaceBuilder {
             return None;
         }
         out.begin_face();
-        let ex = expression(input.original);
+        let ex = expression_after(input.original, input.previous.as_ref());
         let f = FaceFrame::of(|i| q[i]);
         let up_dir = mul(f.down, -1.0);
         let u = iod / 100.0;
