@@ -65,6 +65,34 @@ pub struct LiveArgs {
     /// No window: report in the terminal once a second.
     #[arg(long)]
     pub headless_terminal: bool,
+    /// Print the window's repaints and frames per second once a second.
+    #[arg(long)]
+    pub report_repaints: bool,
+    /// Switch to the next character every N frames and print when each switch is on screen
+    /// (a demo loop, and the window test).
+    #[arg(long, value_name = "N")]
+    pub auto_switch_frames: Option<u64>,
+    /// How the window presents: vsync (default: no tearing), or auto-no-vsync / mailbox /
+    /// immediate (never wait for the display; measured no faster under Xvfb).
+    #[arg(long, value_enum, default_value_t = PresentChoice::Vsync)]
+    pub present_mode: PresentChoice,
+    /// Start with parts of the screen open (screenshots, demos): comma-separated list of
+    /// settings, side-by-side, status, labels.
+    #[arg(long, hide = true, value_delimiter = ',', value_name = "PART")]
+    pub show: Vec<String>,
+    /// Test hook: the source fails after N frames and the next two reopen attempts fail too.
+    #[arg(long, hide = true, value_name = "N")]
+    pub simulate_source_loss: Option<u64>,
+}
+
+/// `--present-mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PresentChoice {
+    #[default]
+    Vsync,
+    AutoNoVsync,
+    Mailbox,
+    Immediate,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ pub mod character;
 pub mod characters_cmd;
 pub mod cli;
 pub mod compose;
+pub mod config;
 pub mod detect;
 pub mod devices;
 pub mod draw;

@@ -2,20 +2,27 @@
 //! `--headless-terminal` (and on machines without a display) the terminal reporter: once a
 //! second, what the pipeline sees (people, track ids, fps, drops, perception and model time).
 //!
-//! In: `--source` (camera 0 when one exists, else the demo). Out: a window, or status lines on
+//! In: `--source` (the configured camera when one exists, else the demo), the config file
+//! ([`crate::config`]). Out: a window, or status lines on
 //! stdout. Main thread is the sink (the UI thread with the window); capture, perception and
 //! stylize run on their own threads.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::app::BoothOptions;
-use crate::cli::LiveArgs;
-use crate::perception::runtime::SessionOptions;
+use eframe::egui_wgpu::wgpu;
+
+use crate::app::{BoothOptions, PipelineFactory, PipelineRequest};
+use crate::character::CharacterSet;
+use crate::cli::{LiveArgs, PresentChoice};
+use crate::config::{Config, Provider};
+use crate::perception::runtime::{ExecutionChoice, SessionOptions};
 use crate::perception::{Perception, PerceptionConfig};
 use crate::pipeline::{Next, Pipeline};
 use crate::render::{character_index, installed_characters, stylize_stage};
-use crate::source::SourceSpec;
-use crate::source::capture::CaptureMode;
+use crate::source::camera::{CameraRequest, CameraSource};
+use crate::source::capture::{CaptureMode, Reopen, SourceHealth};
+use crate::source::{FrameSource, SourceError, SourceSpec};
 use crate::stylize::assign::AssignMode;
 
 /// The source `live` uses when none is given: the first camera, or the demo when there is none.
@@ -52,23 +59,54 @@ fn source_spec(args: &LiveArgs) -> SourceSpec {
     }
 }
 
-/// The booth window. Models, characters and the source open before the window does, so their
-/// errors come back as the usual one line.
+/// The booth window. The config, models, characters and the source open before the window
+/// does, so their errors come back as the usual one line.
 fn run_window(args: &LiveArgs) -> anyhow::Result<()> {
-    let spec = source_spec(args);
-    let characters = installed_characters()?;
-    let character = character_index(&characters, args.character.as_deref())?;
-    let session =
-        SessionOptions { provider: args.ep, trt_cache: Some(crate::paths::trt_cache_dir()), ..Default::default() };
-    let stage = stylize_stage(&characters, character, AssignMode::Default, &session)?;
-    let mut config = PerceptionConfig::default();
-    config.session.provider = args.ep;
-    let perception = Perception::load(config)?;
-    let mirror = matches!(spec, SourceSpec::Camera { .. });
-    let pipeline = Pipeline::start_with(move || spec.open(), CaptureMode::Realtime, None, perception, Some(stage))?;
+    let loaded = Config::load();
+    if let Some(w) = &loaded.warning {
+        eprintln!("webtoonme: {w}");
+    }
+    let mut config = loaded.config;
+    let cameras: Vec<(u32, String)> =
+        crate::source::camera::list_cameras().into_iter().map(|c| (c.index, c.name)).collect();
+    let source = match &args.source {
+        Some(s) => s.clone(),
+        None if cameras.is_empty() => {
+            println!("no camera found: using the built-in demo source");
+            SourceSpec::Demo
+        }
+        None => {
+            let index = if cameras.iter().any(|(i, _)| *i == config.camera) { config.camera } else { cameras[0].0 };
+            SourceSpec::Camera { index }
+        }
+    };
+    let characters = Arc::new(installed_characters()?);
+    let character = match (args.character.as_deref(), config.default_character.as_deref()) {
+        (Some(id), _) => character_index(&characters, Some(id))?,
+        (None, Some(id)) => character_index(&characters, Some(id)).unwrap_or_else(|e| {
+            eprintln!("webtoonme: default_character in the config: {e:#}");
+            0
+        }),
+        (None, None) => 0,
+    };
+    if args.ep != ExecutionChoice::Auto {
+        config.execution_provider = Provider::from_choice(args.ep);
+    }
+    let request = PipelineRequest {
+        source: source.clone(),
+        resolution: config.resolution,
+        provider: config.execution_provider,
+        character,
+        everyone_different: config.everyone_different,
+    };
+    let simulate = args.simulate_source_loss;
+    let for_factory = characters.clone();
+    let factory: Arc<PipelineFactory> =
+        Arc::new(move |req: &PipelineRequest| start_pipeline(req, &for_factory, simulate));
+    let pipeline = factory(&request)?;
     let info = pipeline.source().clone();
     println!(
-        "live: {} {}x{} @ {:.0} fps, execution provider {} (window; F1 status, F11 fullscreen)",
+        "live: {} {}x{} @ {:.0} fps, execution provider {} (window; F1 status, F11 fullscreen, S settings)",
         info.name,
         info.width,
         info.height,
@@ -78,10 +116,24 @@ fn run_window(args: &LiveArgs) -> anyhow::Result<()> {
     let options = BoothOptions {
         characters,
         character,
-        mirror,
+        config,
+        config_path: loaded.path,
+        config_warning: loaded.warning,
+        source,
+        cameras,
         fullscreen: args.fullscreen,
         exit_after_frames: args.exit_after_frames,
         screenshot: args.screenshot.clone(),
+        auto_switch_frames: args.auto_switch_frames,
+        report_repaints: args.report_repaints,
+        present_mode: match args.present_mode {
+            PresentChoice::AutoNoVsync => wgpu::PresentMode::AutoNoVsync,
+            PresentChoice::Vsync => wgpu::PresentMode::AutoVsync,
+            PresentChoice::Mailbox => wgpu::PresentMode::Mailbox,
+            PresentChoice::Immediate => wgpu::PresentMode::Immediate,
+        },
+        factory,
+        show: args.show.clone(),
     };
     let summary = crate::app::run(pipeline, options)?;
     println!(
@@ -92,10 +144,90 @@ fn run_window(args: &LiveArgs) -> anyhow::Result<()> {
         summary.seconds,
         summary.repaints as f64 / summary.seconds.max(1e-3)
     );
+    if args.auto_switch_frames.is_some() {
+        println!("switches: {} on screen, {} missed", summary.switches_shown, summary.switches_missed);
+    }
     if let Some(path) = summary.screenshot {
         println!("screenshot: {}", path.display());
     }
     Ok(())
+}
+
+/// Loads the models for `req` and starts a pipeline whose source is reopened every 2 s when it
+/// fails (a camera unplugged). Runs on the main thread at start, on "pipeline-restart" later.
+fn start_pipeline(
+    req: &PipelineRequest,
+    characters: &CharacterSet,
+    simulate_loss: Option<u64>,
+) -> anyhow::Result<Pipeline> {
+    let provider = req.provider.choice();
+    let session = SessionOptions { provider, trt_cache: Some(crate::paths::trt_cache_dir()), ..Default::default() };
+    let mode = if req.everyone_different { AssignMode::RoundRobin } else { AssignMode::Default };
+    let stage = stylize_stage(characters, req.character, mode, &session)?;
+    let mut config = PerceptionConfig::default();
+    config.session.provider = provider;
+    let perception = Perception::load(config)?;
+    let reopen = Reopen {
+        open: opener(req.source.clone(), req.resolution, simulate_loss),
+        every: REOPEN_EVERY,
+        health: Arc::new(SourceHealth::default()),
+    };
+    Ok(Pipeline::start_reopening(reopen, perception, Some(stage))?)
+}
+
+/// Time between attempts to reopen a lost source.
+const REOPEN_EVERY: Duration = Duration::from_secs(2);
+
+type Opener = Box<dyn FnMut() -> Result<Box<dyn FrameSource>, SourceError> + Send>;
+
+/// Opens `source` (a camera at `resolution`). With `simulate_loss`, the first source fails after
+/// that many frames and the next two attempts to reopen it fail, as an unplugged camera would.
+fn opener(source: SourceSpec, resolution: [u32; 2], simulate_loss: Option<u64>) -> Opener {
+    let mut opens = 0u32;
+    Box::new(move || {
+        opens += 1;
+        let open = || -> Result<Box<dyn FrameSource>, SourceError> {
+            match &source {
+                SourceSpec::Camera { index } => {
+                    let request =
+                        CameraRequest { resolution: Some((resolution[0], resolution[1])), ..Default::default() };
+                    Ok(Box::new(CameraSource::open(*index, &request)?))
+                }
+                other => other.open(),
+            }
+        };
+        match simulate_loss {
+            Some(after) if opens == 1 => Ok(Box::new(Unplugged { inner: open()?, left: after })),
+            Some(_) if opens <= 3 => {
+                Err(SourceError::Camera { index: 0, reason: "simulated: no such device (still unplugged)".into() })
+            }
+            _ => open(),
+        }
+    })
+}
+
+/// A source that fails after `left` frames (`--simulate-source-loss`).
+struct Unplugged {
+    inner: Box<dyn FrameSource>,
+    left: u64,
+}
+
+impl FrameSource for Unplugged {
+    fn info(&self) -> &crate::source::SourceInfo {
+        self.inner.info()
+    }
+
+    fn next_frame(&mut self, frame: &mut crate::frame::Frame) -> Result<bool, SourceError> {
+        if self.left == 0 {
+            return Err(SourceError::Camera { index: 0, reason: "simulated: the camera was unplugged".into() });
+        }
+        self.left -= 1;
+        self.inner.next_frame(frame)
+    }
+
+    fn pacing(&self) -> Option<Duration> {
+        self.inner.pacing()
+    }
 }
 
 /// The terminal reporter.

@@ -16,8 +16,9 @@ use crate::frame::Frame;
 use crate::perception::runtime::{ActiveProvider, RuntimeError};
 use crate::perception::{FrameAnalysis, Perception, PerceptionConfig};
 use crate::ring::{FrameRing, RingStats};
-use crate::source::capture::{CaptureMode, CaptureThread};
+use crate::source::capture::{CaptureMode, CaptureThread, Reopen, SourceHealth};
 use crate::source::{FrameSource, SourceError, SourceInfo};
+use crate::stylize::assign::AssignMode;
 use crate::stylize::{StylizeStage, StylizedFrame};
 
 /// Buffers in the frame ring: one being captured, one waiting, the rest held downstream
@@ -68,6 +69,8 @@ pub enum StylizeCommand {
     SetDefault(usize),
     /// The next character for this track (a click on a face).
     CycleTrack(u32),
+    /// "Everyone different" on (round robin: the people in view get distinct characters now) or off.
+    SetMode(AssignMode),
 }
 
 /// Commands waiting for the stylize thread; a full queue drops the newest (the UI never waits).
@@ -101,6 +104,8 @@ pub struct Pipeline {
     source: SourceInfo,
     /// To the stylize thread, when there is one.
     commands: Option<Sender<StylizeCommand>>,
+    /// Whether a reopening source is lost ([`Pipeline::start_reopening`]).
+    health: Option<Arc<SourceHealth>>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -130,12 +135,35 @@ impl Pipeline {
         open: F,
         mode: CaptureMode,
         max_frames: Option<u64>,
-        mut perception: Perception,
+        perception: Perception,
         stylize: Option<StylizeStage>,
     ) -> Result<Self, PipelineError>
     where
         F: FnOnce() -> Result<Box<dyn FrameSource>, SourceError> + Send + 'static,
     {
+        let capture = move |ring| CaptureThread::start(open, ring, mode, max_frames);
+        Self::start_impl(capture, perception, stylize, None)
+    }
+
+    /// The window's live pipeline: like [`Pipeline::start_with`] (real time, no frame limit),
+    /// but a source that fails later is reopened (see [`CaptureThread::start_reopening`]);
+    /// [`Pipeline::source_health`] tells the UI while it is lost.
+    pub fn start_reopening(
+        reopen: Reopen,
+        perception: Perception,
+        stylize: Option<StylizeStage>,
+    ) -> Result<Self, PipelineError> {
+        let health = reopen.health.clone();
+        let capture = move |ring| CaptureThread::start_reopening(reopen, ring, CaptureMode::Realtime, None);
+        Self::start_impl(capture, perception, stylize, Some(health))
+    }
+
+    fn start_impl(
+        capture: impl FnOnce(Arc<FrameRing>) -> Result<CaptureThread, SourceError>,
+        mut perception: Perception,
+        stylize: Option<StylizeStage>,
+        health: Option<Arc<SourceHealth>>,
+    ) -> Result<Self, PipelineError> {
         let provider = perception.provider();
         let ring = Arc::new(FrameRing::new(RING_BUFFERS));
         let stop = Arc::new(AtomicBool::new(false));
@@ -213,7 +241,7 @@ impl Pipeline {
                 }
             })?);
         }
-        let capture = match CaptureThread::start(open, ring.clone(), mode, max_frames) {
+        let capture = match capture(ring.clone()) {
             Ok(c) => c,
             Err(e) => {
                 stop.store(true, Ordering::Release);
@@ -235,6 +263,7 @@ impl Pipeline {
             provider,
             source: source_info,
             commands,
+            health,
         })
     }
 
@@ -260,6 +289,11 @@ impl Pipeline {
 
     pub fn source(&self) -> &SourceInfo {
         &self.source
+    }
+
+    /// Lost / reopened state of the source (only for [`Pipeline::start_reopening`]).
+    pub fn source_health(&self) -> Option<&SourceHealth> {
+        self.health.as_deref()
     }
 
     /// Next output, waiting up to `timeout`. A perception error ends the stream and is returned.
@@ -311,12 +345,24 @@ fn apply_command(stage: &mut StylizeStage, command: StylizeCommand, analysis: &F
     match command {
         StylizeCommand::SetDefault(index) => {
             assigner.default = index.min(assigner.count.saturating_sub(1));
-            for face in &analysis.faces {
-                assigner.set(face.track_id, assigner.default);
-            }
+            spread(assigner, analysis);
         }
         StylizeCommand::CycleTrack(track) => assigner.cycle(track),
+        StylizeCommand::SetMode(mode) => {
+            assigner.mode = mode;
+            spread(assigner, analysis);
+        }
     }
+}
+
+/// The people in view wear the default (one after the other from the default when everyone is
+/// different), and round robin goes on after the last of them.
+fn spread(assigner: &mut crate::stylize::assign::CharacterAssigner, analysis: &FrameAnalysis) {
+    let step = usize::from(assigner.mode == AssignMode::RoundRobin);
+    for (k, face) in analysis.faces.iter().enumerate() {
+        assigner.set(face.track_id, assigner.default + k * step);
+    }
+    assigner.continue_round_robin_at(assigner.default + analysis.faces.len() * step);
 }
 
 impl Drop for Pipeline {
@@ -372,5 +418,21 @@ mod tests {
         assert_eq!((s.assigner.character_of(1), s.assigner.character_of(2)), (3, 2), "only the clicked face cycles");
         apply_command(&mut s, StylizeCommand::SetDefault(99), &a);
         assert_eq!(s.assigner.default, 3, "out of range is clamped");
+    }
+
+    #[test]
+    fn everyone_different_spreads_the_people_in_view_and_newcomers_continue() {
+        let mut s = stage(4);
+        let a = people(&[1, 2]);
+        s.assigner.update(a.faces.iter().map(|f| (f.track_id, [f.box_px[0], 0.0])), 0.0);
+        apply_command(&mut s, StylizeCommand::SetDefault(1), &a);
+        apply_command(&mut s, StylizeCommand::SetMode(AssignMode::RoundRobin), &a);
+        assert_eq!((s.assigner.character_of(1), s.assigner.character_of(2)), (1, 2));
+        let b = people(&[1, 2, 3]);
+        s.assigner.update(b.faces.iter().map(|f| (f.track_id, [f.box_px[0], 0.0])), 0.1);
+        assert_eq!(s.assigner.character_of(3), 3, "a newcomer gets the next one, not a duplicate");
+        apply_command(&mut s, StylizeCommand::SetMode(AssignMode::Default), &b);
+        let all: Vec<usize> = (1..=3).map(|t| s.assigner.character_of(t)).collect();
+        assert_eq!(all, vec![1, 1, 1], "off: everyone wears the default again");
     }
 }

@@ -46,6 +46,19 @@ impl Carousel {
         Self { cards, current }
     }
 
+    /// The thumbnails that loaded, in carousel order.
+    pub fn thumbnails(&self) -> impl Iterator<Item = egui::TextureId> + '_ {
+        self.cards.iter().filter_map(|c| c.thumbnail.as_ref().map(|t| t.id()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.cards.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cards.is_empty()
+    }
+
     pub fn name(&self, index: usize) -> &str {
         self.cards.get(index).map_or("", |c| c.name.as_str())
     }
@@ -101,8 +114,9 @@ impl Carousel {
             let rect = Rect::from_min_size(pos2(x, top), Vec2::new(CARD_W, THUMB + 30.0));
             x += CARD_W + GAP;
             let response = ui.interact(rect, ui.scope_id().with(("card", i)), Sense::click());
-            let painter = ui.painter();
             let selected = i == self.current;
+            response.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, selected, &card.name));
+            let painter = ui.painter();
             let thumb = Rect::from_center_size(pos2(rect.center().x, rect.min.y + THUMB * 0.5), Vec2::splat(THUMB));
             if selected {
                 painter.rect_filled(rect.expand(4.0), CornerRadius::same(14), theme::CARD_SELECTED);

@@ -1,11 +1,16 @@
 //! The booth window (`webtoonme live`): the stylized feed filling the window, the character
-//! carousel, clicks on faces, the status overlay, fullscreen kiosk keys, and the
-//! `--exit-after-frames N --screenshot PATH` check.
+//! carousel, clicks on faces, the status overlay, kiosk mode, side by side, the settings panel,
+//! camera-lost recovery, and the `--exit-after-frames N --screenshot PATH` check.
 //!
-//! In: a started [`Pipeline`] (capture, perception and stylize threads) and the character
-//! packs. Out: an eframe window (wgpu renderer); the compositor runs on eframe's device and its
-//! texture is drawn directly. Thread: the UI (main) thread, which never waits on inference: it
-//! polls the pipeline with a zero timeout and repaints at display rate.
+//! In: a started [`Pipeline`], the character packs, the remembered [`Config`] and a
+//! [`PipelineFactory`] to start a new pipeline when the camera or execution provider changes.
+//! Out: an eframe window (wgpu renderer); the compositor runs on eframe's device and its texture
+//! is drawn directly. Thread: the UI (main) thread, which never waits on inference: it polls the
+//! pipeline with a zero timeout and repaints at display rate; a pipeline restart runs on its own
+//! thread ("pipeline-restart") while the last picture stays on screen.
+//!
+//! The screen itself is [`ui::BoothUi`] (no pipeline needed: tests drive it with synthetic
+//! pictures); this module connects it to the pipeline.
 
 mod carousel;
 mod feed;
@@ -14,36 +19,73 @@ mod kiosk;
 mod screenshot;
 mod status;
 mod theme;
+pub mod ui;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use eframe::egui::{self, Align2, Color32, CornerRadius, FontId, Rect, Sense, Stroke, StrokeKind, Vec2, pos2};
+use crossbeam_channel::{Receiver, TryRecvError, bounded};
+use eframe::egui;
+use eframe::egui_wgpu::{self, wgpu};
 
 use crate::character::CharacterSet;
-use crate::pipeline::Pipeline;
-use crate::source::SourceInfo;
+use crate::config::{Config, Provider};
+use crate::pipeline::{Pipeline, StylizeCommand};
+use crate::source::{SourceInfo, SourceSpec};
+use crate::stylize::assign::AssignMode;
 
-use carousel::Carousel;
+pub use feed::ShownFace;
 use feed::{LiveFeed, Poll};
-use kiosk::EscapeGuard;
 use screenshot::ScreenshotState;
+pub use ui::{Action, BoothUi, FeedView, Shown};
 
 /// Window size when not fullscreen, points.
 pub const WINDOW_SIZE: [f32; 2] = [1280.0, 720.0];
 /// Repaints per second asked for while the feed runs (the feed itself arrives slower).
 const REPAINT: Duration = Duration::from_millis(16);
+/// A switch not on screen after this many frames counts as failed (`--auto-switch-frames`).
+const SWITCH_FRAMES_LIMIT: u64 = 30;
+
+/// What a (re)started pipeline runs on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineRequest {
+    pub source: SourceSpec,
+    /// Camera resolution asked for.
+    pub resolution: [u32; 2],
+    pub provider: Provider,
+    /// Character new people wear.
+    pub character: usize,
+    pub everyone_different: bool,
+}
+
+/// Starts a pipeline (loads the models, opens the source); called on the restart thread.
+pub type PipelineFactory = dyn Fn(&PipelineRequest) -> anyhow::Result<Pipeline> + Send + Sync;
 
 /// What the window needs to start.
 pub struct BoothOptions {
-    pub characters: CharacterSet,
+    pub characters: Arc<CharacterSet>,
     pub character: usize,
-    pub mirror: bool,
+    pub config: Config,
+    /// Where the config is saved (None: not remembered).
+    pub config_path: Option<PathBuf>,
+    /// Shown on screen at start (a config file that could not be used).
+    pub config_warning: Option<String>,
+    pub source: SourceSpec,
+    /// Cameras found at start: (index, name).
+    pub cameras: Vec<(u32, String)>,
     pub fullscreen: bool,
     pub exit_after_frames: Option<u64>,
     pub screenshot: Option<PathBuf>,
+    /// Switch to the next character every N frames and report when each switch is on screen.
+    pub auto_switch_frames: Option<u64>,
+    /// Print repaints and frames per second once a second.
+    pub report_repaints: bool,
+    pub present_mode: wgpu::PresentMode,
+    pub factory: Arc<PipelineFactory>,
+    /// Parts of the screen open at start: settings, side-by-side, status, labels.
+    pub show: Vec<String>,
 }
 
 /// What the window did, for the caller's summary line.
@@ -55,6 +97,9 @@ pub struct BoothSummary {
     pub dropped: u64,
     pub screenshot: Option<PathBuf>,
     pub error: Option<String>,
+    /// `--auto-switch-frames`: switches seen on screen in time, and those that were not.
+    pub switches_shown: u32,
+    pub switches_missed: u32,
 }
 
 /// Opens the window and runs until it is closed (or the frame limit is reached).
@@ -66,30 +111,66 @@ pub fn run(pipeline: Pipeline, options: BoothOptions) -> anyhow::Result<BoothSum
         .with_inner_size(WINDOW_SIZE)
         .with_min_inner_size([640.0, 400.0])
         .with_fullscreen(options.fullscreen);
-    let native = eframe::NativeOptions { viewport, renderer: eframe::Renderer::Wgpu, ..Default::default() };
+    // two frames in flight: the UI prepares the next repaint while the GPU (or lavapipe's threads)
+    // still composes and draws the last one
+    let surface =
+        egui_wgpu::SurfaceConfig { present_mode: options.present_mode, desired_maximum_frame_latency: Some(2) };
+    let wgpu_options = egui_wgpu::WgpuConfiguration::default().with_surface_config(surface);
+    let native = eframe::NativeOptions {
+        viewport,
+        renderer: eframe::Renderer::Wgpu,
+        wgpu_options,
+        // dithering costs a third of each repaint on a software renderer; the feed is 8-bit anyway
+        dithering: false,
+        ..Default::default()
+    };
     let out = summary.clone();
     eframe::run_native(
         "webtoonme",
         native,
         Box::new(move |cc| {
             let render_state = cc.wgpu_render_state.clone().context("eframe started without its wgpu renderer")?;
-            theme::apply(&cc.egui_ctx);
             let feed = LiveFeed::new(&render_state)?;
-            let carousel = Carousel::new(&cc.egui_ctx, &options.characters, options.character);
-            let source = pipeline.source().clone();
+            let mut ui = BoothUi::new(
+                &cc.egui_ctx,
+                &options.characters,
+                options.character,
+                options.config,
+                options.config_path,
+                options.source,
+                options.cameras,
+            );
+            if options.fullscreen {
+                ui.start_fullscreen(&cc.egui_ctx);
+            }
+            for part in &options.show {
+                ui.open(part).map_err(|e| anyhow::anyhow!("--show: {e}"))?;
+            }
+            let warning_until = options.config_warning.is_some().then(|| Instant::now() + Duration::from_secs(10));
+            ui.message = options.config_warning;
+            let auto_switch = options.auto_switch_frames.map(|every| AutoSwitch {
+                every: every.max(1),
+                next_at: every.max(1) + 5,
+                pending: None,
+                count: 0,
+            });
             Ok(Box::new(BoothApp {
+                source: Some(pipeline.source().clone()),
                 pipeline: Some(pipeline),
-                source,
+                restarting: None,
+                restart_again: false,
+                factory: options.factory,
                 render_state,
                 feed,
-                carousel,
+                ui,
                 characters: options.characters,
-                mirror: options.mirror,
-                show_status: false,
-                show_labels: false,
-                escape: EscapeGuard::default(),
+                actions: Vec::with_capacity(8),
+                status_lines: Vec::new(),
+                warning_until,
+                lost_since: None,
+                auto_switch,
+                report: options.report_repaints.then(RepaintReport::default),
                 screenshot: ScreenshotState::new(options.exit_after_frames, options.screenshot),
-                message: None,
                 summary: out,
             }))
         }),
@@ -104,35 +185,61 @@ pub fn run(pipeline: Pipeline, options: BoothOptions) -> anyhow::Result<BoothSum
 
 struct BoothApp {
     pipeline: Option<Pipeline>,
-    source: SourceInfo,
-    render_state: eframe::egui_wgpu::RenderState,
+    /// The restart thread's answer, while a restart runs.
+    restarting: Option<Receiver<anyhow::Result<Pipeline>>>,
+    /// Settings changed again during a restart: restart once more when it is done.
+    restart_again: bool,
+    factory: Arc<PipelineFactory>,
+    source: Option<SourceInfo>,
+    render_state: egui_wgpu::RenderState,
     feed: LiveFeed,
-    carousel: Carousel,
-    characters: CharacterSet,
-    mirror: bool,
-    show_status: bool,
-    show_labels: bool,
-    escape: EscapeGuard,
+    ui: BoothUi,
+    characters: Arc<CharacterSet>,
+    /// Actions of this frame (reused).
+    actions: Vec<Action>,
+    status_lines: Vec<String>,
+    /// When the config warning leaves the screen.
+    warning_until: Option<Instant>,
+    lost_since: Option<Instant>,
+    auto_switch: Option<AutoSwitch>,
+    report: Option<RepaintReport>,
     screenshot: ScreenshotState,
-    /// Shown over the feed (source ended, pipeline error).
-    message: Option<String>,
     summary: Arc<Mutex<BoothSummary>>,
+}
+
+/// `--auto-switch-frames`: the next character every `every` frames, and how long each took.
+struct AutoSwitch {
+    every: u64,
+    next_at: u64,
+    /// The character asked for, the frame count when it was asked, and who was in view then
+    /// (someone who comes back within a few seconds gets their own character back).
+    pending: Option<(usize, u64, [Option<u32>; crate::render::MAX_FACES])>,
+    count: u32,
+}
+
+#[derive(Default)]
+struct RepaintReport {
+    last: Option<(Instant, u64, u64)>,
+    /// Time spent in [`eframe::App::ui`] since the last line (the rest of a repaint is egui's
+    /// tessellation, the GPU work and presenting).
+    ui_time: Duration,
 }
 
 impl BoothApp {
     fn poll(&mut self) {
         let Some(pipeline) = &self.pipeline else { return };
-        match self.feed.poll(pipeline, &self.characters, &self.render_state) {
+        match self.feed.poll(pipeline, &self.characters, &self.render_state, self.ui.side_by_side) {
             Ok(Poll::Shown | Poll::Nothing) => {}
             Ok(Poll::Ended) => {
-                if self.message.is_none() {
-                    self.message = Some(format!("{}: the source ended", self.source.name));
+                if self.ui.message.is_none() {
+                    let name = self.source.as_ref().map_or("the source", |s| s.name.as_str());
+                    self.ui.message = Some(format!("{name}: the source ended"));
                 }
             }
             Err(e) => {
                 let line = format!("{e:#}");
                 log::error!("live feed: {line}");
-                self.message = Some(line.clone());
+                self.ui.message = Some(line.clone());
                 if let Ok(mut s) = self.summary.lock() {
                     s.error = Some(line);
                 }
@@ -143,158 +250,216 @@ impl BoothApp {
         }
     }
 
-    fn keys(&mut self, ctx: &egui::Context) {
-        let (f1, f11, esc, m, l, time, fullscreen) = ctx.input(|i| {
-            (
-                i.key_pressed(egui::Key::F1),
-                i.key_pressed(egui::Key::F11),
-                i.key_pressed(egui::Key::Escape),
-                i.key_pressed(egui::Key::M),
-                i.key_pressed(egui::Key::L),
-                i.time,
-                i.viewport().fullscreen.unwrap_or(false),
-            )
-        });
-        if f1 {
-            self.show_status = !self.show_status;
-        }
-        if m {
-            self.mirror = !self.mirror;
-        }
-        if l {
-            self.show_labels = !self.show_labels;
-        }
-        if f11 {
-            ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(!fullscreen));
-        }
-        if esc && fullscreen && self.escape.press(time) {
-            ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
-        }
-        if let Some(choice) = ctx.input(|i| self.carousel.keys(i)) {
-            self.choose(choice);
-        }
-    }
-
-    fn choose(&mut self, character: usize) {
-        if let Some(p) = &self.pipeline {
-            p.set_character(character);
-        }
-    }
-
-    fn top_bar(&mut self, ui: &mut egui::Ui) {
-        let frame = egui::Frame::NONE.fill(theme::PANEL).inner_margin(egui::Margin::symmetric(16, 8));
-        egui::Panel::top("top").frame(frame).resizable(false).show_separator_line(false).show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.label(egui::RichText::new("webtoonme").size(20.0).strong().color(theme::ACCENT));
-                ui.add_space(12.0);
-                ui.label(
-                    egui::RichText::new(format!("wearing {}", self.carousel.name(self.carousel.current)))
-                        .size(15.0)
-                        .color(theme::TEXT_DIM),
-                );
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    let fullscreen = ui.input(|i| i.viewport().fullscreen.unwrap_or(false));
-                    if ui.button(if fullscreen { "Window  F11" } else { "Fullscreen  F11" }).clicked() {
-                        ui.ctx().send_viewport_cmd(egui::ViewportCommand::Fullscreen(!fullscreen));
-                    }
-                    if ui.selectable_label(self.show_status, "Status  F1").clicked() {
-                        self.show_status = !self.show_status;
-                    }
-                    if ui.selectable_label(self.mirror, "Mirror  M").clicked() {
-                        self.mirror = !self.mirror;
-                    }
-                });
-            });
-        });
-    }
-
-    fn carousel(&mut self, ui: &mut egui::Ui) {
-        let frame = egui::Frame::NONE.fill(theme::PANEL);
-        egui::Panel::bottom("carousel").frame(frame).resizable(false).exact_size(carousel::HEIGHT).show(ui, |ui| {
-            if let Some(choice) = self.carousel.show(ui) {
-                self.choose(choice);
+    /// Follows the source's health: the lost card while it is gone, cleared when it is back.
+    fn watch_source(&mut self) {
+        let Some(health) = self.pipeline.as_ref().and_then(|p| p.source_health()) else { return };
+        match (health.is_lost(), self.lost_since) {
+            (true, None) => {
+                let error = health.error();
+                println!("live: source lost: {error} (reopening every 2 s)");
+                self.ui.source_lost = Some(error);
+                self.lost_since = Some(Instant::now());
             }
-        });
-    }
-
-    fn view(&mut self, ui: &mut egui::Ui) {
-        egui::CentralPanel::no_frame().show(ui, |ui| {
-            let space = ui.available_rect_before_wrap();
-            ui.painter().rect_filled(space, CornerRadius::ZERO, theme::BACKGROUND);
-            let Some((texture, size)) = self.feed.texture() else {
-                let text = self.message.as_deref().unwrap_or("starting the camera and the models...");
-                ui.painter().text(
-                    space.center(),
-                    Align2::CENTER_CENTER,
-                    text,
-                    FontId::proportional(22.0),
-                    theme::TEXT_DIM,
-                );
-                return;
-            };
-            let view = fit::fit(space, size);
-            ui.painter().image(texture, view, fit::uv(self.mirror), Color32::WHITE);
-            let response = ui.interact(view, ui.scope_id().with("feed"), Sense::click());
-            if response.clicked()
-                && let Some(p) = response.interact_pointer_pos()
-                && let Some(at) = fit::to_frame(view, size, self.mirror, p)
-            {
-                let faces: Vec<(u32, [f32; 4])> = self.feed.faces.iter().map(|f| (f.track_id, f.box_px)).collect();
-                if let (Some(track), Some(pipeline)) = (fit::face_at(&faces, at), &self.pipeline) {
-                    pipeline.cycle_track(track);
+            (true, Some(_)) => {
+                // the newest reason (a failed reopen says why), read now and then
+                if self.feed.stats.total_repaints.is_multiple_of(30) {
+                    self.ui.source_lost = Some(health.error());
                 }
             }
-            if self.show_labels {
-                for face in &self.feed.faces {
-                    let r = fit::to_view(view, size, self.mirror, face.box_px);
-                    let name = face.character.map_or("", |c| self.carousel.name(c));
-                    let painter = ui.painter();
-                    painter.rect_stroke(r, CornerRadius::same(6), Stroke::new(2.0, theme::ACCENT), StrokeKind::Outside);
-                    painter.text(
-                        r.center_top() - Vec2::new(0.0, 6.0),
-                        Align2::CENTER_BOTTOM,
-                        name,
-                        FontId::proportional(16.0),
-                        theme::TEXT,
-                    );
-                }
+            (false, Some(since)) => {
+                println!("live: source back after {:.1} s", since.elapsed().as_secs_f64());
+                self.ui.source_lost = None;
+                self.lost_since = None;
             }
-            if let Some(msg) = &self.message {
-                let r = Rect::from_center_size(
-                    pos2(view.center().x, view.max.y - 40.0),
-                    Vec2::new(view.width().min(720.0), 44.0),
-                );
-                ui.painter().rect_filled(r, CornerRadius::same(8), theme::OVERLAY);
-                ui.painter().text(r.center(), Align2::CENTER_CENTER, msg, FontId::proportional(17.0), theme::TEXT);
-            }
-            if self.show_status {
-                self.status(ui, view);
-            }
-        });
+            (false, None) => {}
+        }
     }
 
-    fn status(&self, ui: &egui::Ui, view: Rect) {
+    fn request(&self) -> PipelineRequest {
+        let config = &self.ui.config;
+        PipelineRequest {
+            source: self.ui.source.clone(),
+            resolution: config.resolution,
+            provider: config.execution_provider,
+            character: self.ui.carousel.current,
+            everyone_different: config.everyone_different,
+        }
+    }
+
+    /// Stops the pipeline and starts a new one on the restart thread; the last picture stays.
+    fn restart(&mut self) {
+        if self.restarting.is_some() {
+            self.restart_again = true;
+            return;
+        }
+        let request = self.request();
+        let old = self.pipeline.take();
+        let factory = self.factory.clone();
+        let (tx, rx) = bounded(1);
+        let label = match &request.source {
+            SourceSpec::Camera { index } => {
+                format!("camera {index} at {}x{}", request.resolution[0], request.resolution[1])
+            }
+            SourceSpec::Demo => "the demo".to_string(),
+            SourceSpec::Video { path } | SourceSpec::Image { path } => path.display().to_string(),
+        };
+        println!("live: restarting on {label}, execution provider {:?}", request.provider);
+        let spawned = std::thread::Builder::new().name("pipeline-restart".into()).spawn(move || {
+            if let Some(p) = old {
+                let _ = p.shutdown();
+            }
+            let _ = tx.send(factory(&request));
+        });
+        match spawned {
+            Ok(_) => {
+                self.restarting = Some(rx);
+                self.ui.message = Some(format!("starting {label}..."));
+            }
+            Err(e) => self.ui.message = Some(format!("cannot start the restart thread: {e}")),
+        }
+        self.ui.source_lost = None;
+        self.lost_since = None;
+    }
+
+    fn finish_restart(&mut self) {
+        let Some(rx) = &self.restarting else { return };
+        let result = match rx.try_recv() {
+            Ok(r) => r,
+            Err(TryRecvError::Empty) => return,
+            Err(TryRecvError::Disconnected) => Err(anyhow::anyhow!("the pipeline restart stopped without an answer")),
+        };
+        self.restarting = None;
+        match result {
+            Ok(p) => {
+                let info = p.source().clone();
+                println!(
+                    "live: {} {}x{} @ {:.0} fps, execution provider {}",
+                    info.name,
+                    info.width,
+                    info.height,
+                    info.fps,
+                    p.provider()
+                );
+                self.source = Some(info);
+                self.pipeline = Some(p);
+                self.ui.message = None;
+            }
+            Err(e) => {
+                let line = format!("{e:#}");
+                eprintln!("webtoonme: {line}");
+                self.ui.message = Some(format!("{line} (open Settings to choose another)"));
+            }
+        }
+        if std::mem::take(&mut self.restart_again) {
+            self.restart();
+        }
+    }
+
+    fn handle(&mut self, action: &Action) {
+        match action {
+            Action::Choose(index) => {
+                if let Some(p) = &self.pipeline {
+                    p.set_character(*index);
+                }
+            }
+            Action::CycleTrack(track) => {
+                if let Some(p) = &self.pipeline {
+                    p.cycle_track(*track);
+                }
+            }
+            Action::EveryoneDifferent(on) => {
+                if let Some(p) = &self.pipeline {
+                    let mode = if *on { AssignMode::RoundRobin } else { AssignMode::Default };
+                    p.send_stylize(StylizeCommand::SetMode(mode));
+                }
+            }
+            Action::SaveConfig => {
+                if let Some(path) = &self.ui.config_path
+                    && let Err(e) = self.ui.config.save_to(path)
+                {
+                    eprintln!("webtoonme: {e}");
+                    self.ui.message = Some(e.to_string());
+                }
+            }
+            Action::Restart => self.restart(),
+        }
+    }
+
+    /// `--auto-switch-frames`: the next character every few frames; reports when it is on screen.
+    fn auto_switch(&mut self) {
+        let (Some(auto), Some(pipeline)) = (&mut self.auto_switch, &self.pipeline) else { return };
+        let frames = self.feed.frames;
+        match auto.pending {
+            Some((want, asked_at, in_view)) => {
+                let scene_only = self.ui.config.everyone_different;
+                let shown = self.feed.shows(want, |track| !scene_only && in_view.contains(&Some(track)));
+                let name = self.ui.carousel.name(want);
+                let waited = frames - asked_at;
+                if shown || waited > SWITCH_FRAMES_LIMIT {
+                    auto.count += 1;
+                    auto.pending = None;
+                    auto.next_at = frames + auto.every;
+                    let mut s = self.summary.lock().unwrap_or_else(|e| e.into_inner());
+                    if shown {
+                        s.switches_shown += 1;
+                        println!("switch {}: {name} on screen after {waited} frames", auto.count);
+                    } else {
+                        s.switches_missed += 1;
+                        println!("switch {}: {name} NOT on screen after {waited} frames", auto.count);
+                    }
+                }
+            }
+            None if frames >= auto.next_at && self.feed.scene_character.is_some() => {
+                let next = (self.ui.carousel.current + 1) % self.ui.carousel.len().max(1);
+                self.ui.carousel.current = next;
+                let mut in_view = [None; crate::render::MAX_FACES];
+                for (slot, face) in in_view.iter_mut().zip(&self.feed.faces) {
+                    *slot = Some(face.track_id);
+                }
+                if pipeline.set_character(next) {
+                    auto.pending = Some((next, frames, in_view));
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn status_lines(&mut self) {
+        self.status_lines.clear();
+        if !self.ui.show_status {
+            return;
+        }
         let dropped = self.pipeline.as_ref().map_or(0, |p| p.ring_stats().dropped);
         let provider = self.pipeline.as_ref().map_or_else(|| "-".to_string(), |p| p.provider().to_string());
-        let mut lines = vec![format!(
-            "{} {}x{} @ {:.0} fps",
-            self.source.name, self.source.width, self.source.height, self.source.fps
-        )];
-        lines.extend(self.feed.stats.lines());
-        lines.push(format!("execution provider {provider}   dropped {dropped}"));
-        lines.push(format!("renderer {}", self.feed.adapter_name()));
-        let painter = ui.painter();
-        let galleys: Vec<_> =
-            lines.into_iter().map(|l| painter.layout_no_wrap(l, FontId::monospace(13.0), theme::TEXT)).collect();
-        let width = galleys.iter().map(|g| g.size().x).fold(0.0, f32::max);
-        let height: f32 = galleys.iter().map(|g| g.size().y + 2.0).sum();
-        let r = Rect::from_min_size(view.min + Vec2::new(12.0, 12.0), Vec2::new(width + 20.0, height + 16.0));
-        painter.rect_filled(r, CornerRadius::same(8), theme::OVERLAY);
-        let mut y = r.min.y + 8.0;
-        for g in galleys {
-            let h = g.size().y + 2.0;
-            painter.galley(pos2(r.min.x + 10.0, y), g, theme::TEXT);
-            y += h;
+        if let Some(s) = &self.source {
+            self.status_lines.push(format!("{} {}x{} @ {:.0} fps", s.name, s.width, s.height, s.fps));
+        }
+        self.status_lines.extend(self.feed.stats.lines());
+        self.status_lines.push(format!("execution provider {provider}   dropped {dropped}"));
+        self.status_lines.push(format!("renderer {}", self.feed.adapter_name()));
+    }
+
+    fn report(&mut self, started: Instant) {
+        let Some(report) = &mut self.report else { return };
+        let now = Instant::now();
+        report.ui_time += now - started;
+        let (repaints, frames) = (self.feed.stats.total_repaints, self.feed.frames);
+        match report.last {
+            Some((at, r0, f0)) if now - at >= Duration::from_secs(1) => {
+                let secs = (now - at).as_secs_f64();
+                let n = (repaints - r0).max(1) as f64;
+                println!(
+                    "window: {:.1} repaints/s, {:.1} frames/s, ui {:.1} ms/repaint (compose {:.1} ms)",
+                    (repaints - r0) as f64 / secs,
+                    (frames - f0) as f64 / secs,
+                    report.ui_time.as_secs_f64() * 1e3 / n,
+                    self.feed.stats.compose_ms
+                );
+                report.last = Some((now, repaints, frames));
+                report.ui_time = Duration::ZERO;
+            }
+            Some(_) => {}
+            None => report.last = Some((now, repaints, frames)),
         }
     }
 
@@ -314,13 +479,33 @@ impl BoothApp {
 
 impl eframe::App for BoothApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let started = Instant::now();
         let ctx = ui.ctx().clone();
         self.feed.stats.repainted();
+        self.finish_restart();
         self.poll();
-        self.keys(&ctx);
-        self.top_bar(ui);
-        self.carousel(ui);
-        self.view(ui);
+        self.watch_source();
+        self.auto_switch();
+        if self.warning_until.is_some_and(|t| Instant::now() >= t) {
+            self.warning_until = None;
+            self.ui.message = None;
+        }
+        self.status_lines();
+        let view = FeedView {
+            stylized: self.feed.stylized(),
+            original: if self.ui.side_by_side { self.feed.original() } else { None },
+            fading: self.feed.fading(),
+            faces: &self.feed.faces,
+            status: &self.status_lines,
+        };
+        self.ui.show(ui, &view);
+        let mut actions = std::mem::take(&mut self.actions);
+        actions.extend(self.ui.take_actions());
+        for action in actions.drain(..) {
+            self.handle(&action);
+        }
+        self.actions = actions;
+        self.report(started);
         if self.screenshot.step(&ctx, self.feed.frames) {
             self.record_summary();
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);

@@ -108,6 +108,11 @@ impl CharacterAssigner {
         }
     }
 
+    /// Round robin continues from `next` (after the UI gave the people in view distinct characters).
+    pub fn continue_round_robin_at(&mut self, next: usize) {
+        self.next_round_robin = next % self.count;
+    }
+
     /// Next character for this track (what a click on a face does).
     pub fn cycle(&mut self, track: u32) {
         let c = (self.character_of(track) + 1) % self.count;

@@ -1,0 +1,731 @@
+//! The booth's screen as a UI model that needs no pipeline: top bar, carousel, the feed (alone or
+//! side by side with the camera picture, mirrored, cross-fading after a character change), face
+//! labels and clicks, the status overlay, kiosk behaviour (controls that hide, attract screen,
+//! Esc twice), the camera-lost card and the settings panel.
+//!
+//! In: a [`FeedView`] each frame (egui texture ids and the faces on screen: from the live
+//! pipeline in the window, synthetic pictures in tests), egui input. Out: drawing, and
+//! [`Action`]s for the owner (choose a character, cycle a face, save the config, restart the
+//! pipeline). UI thread.
+
+use std::path::PathBuf;
+
+use eframe::egui::{
+    self, Align2, Color32, CornerRadius, CursorIcon, Event, FontId, Key, Rect, Sense, Stroke, StrokeKind, Vec2, pos2,
+};
+
+use crate::character::CharacterSet;
+use crate::config::{Config, LEAVE_KEYS, Provider, RESOLUTIONS};
+use crate::source::SourceSpec;
+
+use super::carousel::{self, Carousel};
+use super::feed::ShownFace;
+use super::fit;
+use super::kiosk::KioskState;
+use super::theme;
+
+/// A picture on the GPU that egui can draw, and its size in pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shown {
+    pub texture: egui::TextureId,
+    pub size: [u32; 2],
+}
+
+/// What the screen shows this frame.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FeedView<'a> {
+    /// The stylized frame (None until the first one).
+    pub stylized: Option<Shown>,
+    /// The camera frame, for side by side.
+    pub original: Option<Shown>,
+    /// The picture from before a character change and its opacity (1 -> 0), drawn over the new one.
+    pub fading: Option<(egui::TextureId, f32)>,
+    /// The faces of the stylized frame, in its pixels.
+    pub faces: &'a [ShownFace],
+    /// Lines of the status overlay (shown when it is on).
+    pub status: &'a [String],
+}
+
+/// What the owner of the UI should do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// New people, and everyone in view, wear this character.
+    Choose(usize),
+    /// The next character for this tracked person (a click on the face).
+    CycleTrack(u32),
+    /// "Everyone different" on or off.
+    EveryoneDifferent(bool),
+    /// The config changed: save it.
+    SaveConfig,
+    /// The source, its resolution or the execution provider changed: restart the pipeline.
+    Restart,
+}
+
+/// The settings being edited (applied on Save).
+#[derive(Debug, Clone)]
+struct Draft {
+    config: Config,
+    source: SourceSpec,
+    output_folder: String,
+}
+
+pub struct BoothUi {
+    /// The settings in use (saved by the owner on [`Action::SaveConfig`]).
+    pub config: Config,
+    /// Where the config lives (shown in the settings panel).
+    pub config_path: Option<PathBuf>,
+    /// The source the pipeline runs on.
+    pub source: SourceSpec,
+    /// Cameras found at start: (index, name).
+    cameras: Vec<(u32, String)>,
+    /// Character (id, name), in carousel order.
+    characters: Vec<(String, String)>,
+    pub carousel: Carousel,
+    pub mirror: bool,
+    pub side_by_side: bool,
+    pub show_status: bool,
+    pub kiosk: KioskState,
+    draft: Option<Draft>,
+    /// A line over the feed: the source ended, a pipeline error, restarting...
+    pub message: Option<String>,
+    /// While the camera is lost: why (the card says it is being retried).
+    pub source_lost: Option<String>,
+    actions: Vec<Action>,
+    /// Whether the controls were drawn in the last frame (for tests and the screenshot report).
+    pub controls_shown: bool,
+    /// Whether the attract screen was drawn in the last frame.
+    pub attract_shown: bool,
+    /// Where the stylized frame was drawn in the last frame (window points).
+    pub feed_rect: Option<Rect>,
+}
+
+impl BoothUi {
+    pub fn new(
+        ctx: &egui::Context,
+        characters: &CharacterSet,
+        current: usize,
+        config: Config,
+        config_path: Option<PathBuf>,
+        source: SourceSpec,
+        cameras: Vec<(u32, String)>,
+    ) -> Self {
+        theme::apply(ctx);
+        let mirror = matches!(source, SourceSpec::Camera { .. }) && config.mirror;
+        let now = ctx.input(|i| i.time);
+        Self {
+            carousel: Carousel::new(ctx, characters, current),
+            characters: characters.packs.iter().map(|p| (p.id.clone(), p.name.clone())).collect(),
+            mirror,
+            side_by_side: false,
+            show_status: false,
+            kiosk: KioskState::new(false, now),
+            draft: None,
+            message: None,
+            source_lost: None,
+            actions: Vec::with_capacity(8),
+            controls_shown: true,
+            attract_shown: false,
+            feed_rect: None,
+            config,
+            config_path,
+            source,
+            cameras,
+        }
+    }
+
+    /// Starts in fullscreen kiosk mode.
+    pub fn start_fullscreen(&mut self, ctx: &egui::Context) {
+        let now = ctx.input(|i| i.time);
+        self.kiosk.set_fullscreen(true, now);
+    }
+
+    /// Opens a part of the screen by name: settings, side-by-side, status, labels.
+    pub fn open(&mut self, part: &str) -> Result<(), String> {
+        match part {
+            "settings" if self.draft.is_none() => self.toggle_settings(),
+            "settings" => {}
+            "side-by-side" => self.side_by_side = true,
+            "status" => self.show_status = true,
+            "labels" => self.config.show_labels = true,
+            other => return Err(format!("unknown part '{other}' (settings, side-by-side, status, labels)")),
+        }
+        Ok(())
+    }
+
+    /// The actions of the last frame, oldest first.
+    pub fn take_actions(&mut self) -> std::vec::Drain<'_, Action> {
+        self.actions.drain(..)
+    }
+
+    pub fn settings_open(&self) -> bool {
+        self.draft.is_some()
+    }
+
+    /// Draws the whole screen for one frame.
+    pub fn show(&mut self, ui: &mut egui::Ui, feed: &FeedView<'_>) {
+        let ctx = ui.ctx().clone();
+        let (now, input, viewport_fullscreen) = ctx.input(|i| {
+            let input = i.events.iter().any(|e| {
+                matches!(
+                    e,
+                    Event::Text(_)
+                        | Event::Key { .. }
+                        | Event::PointerMoved(_)
+                        | Event::MouseMoved(_)
+                        | Event::PointerButton { .. }
+                        | Event::Touch { .. }
+                        | Event::Zoom(_)
+                )
+            });
+            (i.time, input, i.viewport().fullscreen)
+        });
+        self.kiosk.follow_viewport(viewport_fullscreen);
+        self.kiosk.tick(now, input, feed.faces.len());
+        if feed.stylized.is_none() || self.source_lost.is_some() || self.draft.is_some() {
+            self.kiosk.keep_awake(now);
+        }
+        self.keys(&ctx, now);
+        self.controls_shown =
+            self.draft.is_some() || self.kiosk.controls_visible(now, self.config.kiosk.hide_controls_after_s);
+        if self.controls_shown {
+            self.top_bar(ui, now);
+            self.carousel_panel(ui);
+        } else {
+            ctx.set_cursor_icon(CursorIcon::None);
+        }
+        if self.draft.is_some() {
+            self.settings_panel(ui);
+        }
+        self.view(ui, feed, now);
+    }
+
+    fn push(&mut self, action: Action) {
+        self.actions.push(action);
+    }
+
+    fn choose(&mut self, index: usize) {
+        self.push(Action::Choose(index));
+    }
+
+    fn set_fullscreen(&mut self, ctx: &egui::Context, on: bool, now: f64) {
+        self.kiosk.set_fullscreen(on, now);
+        ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(on));
+    }
+
+    pub fn toggle_mirror(&mut self) {
+        self.mirror = !self.mirror;
+        if matches!(self.source, SourceSpec::Camera { .. }) {
+            self.config.mirror = self.mirror;
+            self.push(Action::SaveConfig);
+        }
+    }
+
+    pub fn toggle_labels(&mut self) {
+        self.config.show_labels = !self.config.show_labels;
+        self.push(Action::SaveConfig);
+    }
+
+    pub fn toggle_everyone_different(&mut self) {
+        self.config.everyone_different = !self.config.everyone_different;
+        self.push(Action::EveryoneDifferent(self.config.everyone_different));
+        self.push(Action::SaveConfig);
+    }
+
+    fn toggle_settings(&mut self) {
+        self.draft = match self.draft {
+            Some(_) => None,
+            None => Some(Draft {
+                config: self.config.clone(),
+                source: self.source.clone(),
+                output_folder: self.config.output_folder.display().to_string(),
+            }),
+        };
+    }
+
+    fn keys(&mut self, ctx: &egui::Context, now: f64) {
+        if ctx.text_edit_focused() {
+            return;
+        }
+        let leave_key = self.config.leave_key();
+        let pressed = |k: Key| ctx.input(|i| i.key_pressed(k));
+        if pressed(Key::F1) {
+            self.show_status = !self.show_status;
+        }
+        if pressed(Key::F11) {
+            self.set_fullscreen(ctx, !self.kiosk.fullscreen, now);
+        }
+        if pressed(Key::Escape) {
+            if self.kiosk.escape_pressed(now) {
+                self.set_fullscreen(ctx, false, now);
+            } else if !self.kiosk.fullscreen && self.draft.is_some() {
+                self.draft = None;
+            }
+        }
+        if let Some(key) = leave_key
+            && self.kiosk.fullscreen
+            && pressed(key)
+        {
+            self.set_fullscreen(ctx, false, now);
+        }
+        if pressed(Key::M) {
+            self.toggle_mirror();
+        }
+        if pressed(Key::L) {
+            self.toggle_labels();
+        }
+        if pressed(Key::E) {
+            self.toggle_everyone_different();
+        }
+        if pressed(Key::D) {
+            self.side_by_side = !self.side_by_side;
+        }
+        if pressed(Key::S) {
+            self.toggle_settings();
+        }
+        if let Some(choice) = ctx.input(|i| self.carousel.keys(i)) {
+            self.choose(choice);
+        }
+    }
+
+    fn top_bar(&mut self, ui: &mut egui::Ui, now: f64) {
+        let frame = egui::Frame::NONE.fill(theme::PANEL).inner_margin(egui::Margin::symmetric(16, 8));
+        egui::Panel::top("top").frame(frame).resizable(false).show_separator_line(false).show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(egui::RichText::new("webtoonme").size(20.0).strong().color(theme::ACCENT));
+                ui.add_space(12.0);
+                let name = self.carousel.name(self.carousel.current);
+                let wearing = if self.config.everyone_different {
+                    format!("everyone different, from {name}")
+                } else {
+                    format!("wearing {name}")
+                };
+                ui.label(egui::RichText::new(wearing).size(15.0).color(theme::TEXT_DIM));
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui.selectable_label(self.draft.is_some(), "Settings  S").clicked() {
+                        self.toggle_settings();
+                    }
+                    let fullscreen = self.kiosk.fullscreen;
+                    if ui.button(if fullscreen { "Window  F11" } else { "Fullscreen  F11" }).clicked() {
+                        let ctx = ui.ctx().clone();
+                        self.set_fullscreen(&ctx, !fullscreen, now);
+                    }
+                    if ui.selectable_label(self.show_status, "Status  F1").clicked() {
+                        self.show_status = !self.show_status;
+                    }
+                    if ui.selectable_label(self.config.show_labels, "Labels  L").clicked() {
+                        self.toggle_labels();
+                    }
+                    if ui.selectable_label(self.config.everyone_different, "Everyone different  E").clicked() {
+                        self.toggle_everyone_different();
+                    }
+                    if ui.selectable_label(self.side_by_side, "Side by side  D").clicked() {
+                        self.side_by_side = !self.side_by_side;
+                    }
+                    if ui.selectable_label(self.mirror, "Mirror  M").clicked() {
+                        self.toggle_mirror();
+                    }
+                });
+            });
+        });
+    }
+
+    fn carousel_panel(&mut self, ui: &mut egui::Ui) {
+        let frame = egui::Frame::NONE.fill(theme::PANEL);
+        let mut chosen = None;
+        egui::Panel::bottom("carousel").frame(frame).resizable(false).exact_size(carousel::HEIGHT).show(ui, |ui| {
+            chosen = self.carousel.show(ui);
+        });
+        if let Some(choice) = chosen {
+            self.choose(choice);
+        }
+    }
+
+    fn source_label(&self, source: &SourceSpec) -> String {
+        match source {
+            SourceSpec::Demo => "Demo (built-in people)".into(),
+            SourceSpec::Camera { index } => match self.cameras.iter().find(|(i, _)| i == index) {
+                Some((_, name)) => format!("Camera {index}: {name}"),
+                None => format!("Camera {index}"),
+            },
+            SourceSpec::Video { path } => format!("Video {}", path.display()),
+            SourceSpec::Image { path } => format!("Image {}", path.display()),
+        }
+    }
+
+    fn settings_panel(&mut self, ui: &mut egui::Ui) {
+        let Some(mut draft) = self.draft.take() else { return };
+        let mut close = false;
+        let mut save = false;
+        let frame = egui::Frame::NONE.fill(theme::PANEL).inner_margin(egui::Margin::same(16));
+        egui::Panel::right("settings").frame(frame).resizable(false).exact_size(360.0).show(ui, |ui| {
+            ui.heading(egui::RichText::new("Settings").color(theme::TEXT));
+            ui.add_space(8.0);
+            egui::Grid::new("settings-grid").num_columns(2).spacing([12.0, 10.0]).show(ui, |ui| {
+                let label = ui.label("Source").id;
+                let mut sources = vec![SourceSpec::Demo];
+                sources.extend(self.cameras.iter().map(|(i, _)| SourceSpec::Camera { index: *i }));
+                if !sources.contains(&self.source) {
+                    sources.push(self.source.clone());
+                }
+                if !sources.contains(&SourceSpec::Camera { index: draft.config.camera }) {
+                    sources.push(SourceSpec::Camera { index: draft.config.camera });
+                }
+                egui::ComboBox::from_id_salt("source")
+                    .width(200.0)
+                    .selected_text(self.source_label(&draft.source))
+                    .show_ui(ui, |ui| {
+                        for s in sources {
+                            let text = self.source_label(&s);
+                            ui.selectable_value(&mut draft.source, s, text);
+                        }
+                    })
+                    .response
+                    .labelled_by(label);
+                ui.end_row();
+
+                let label = ui.label("Resolution").id;
+                let [w, h] = draft.config.resolution;
+                egui::ComboBox::from_id_salt("resolution")
+                    .width(200.0)
+                    .selected_text(format!("{w} x {h}"))
+                    .show_ui(ui, |ui| {
+                        for r in RESOLUTIONS {
+                            ui.selectable_value(&mut draft.config.resolution, r, format!("{} x {}", r[0], r[1]));
+                        }
+                    })
+                    .response
+                    .labelled_by(label);
+                ui.end_row();
+
+                let label = ui.label("Execution provider").id;
+                egui::ComboBox::from_id_salt("provider")
+                    .width(200.0)
+                    .selected_text(draft.config.execution_provider.label())
+                    .show_ui(ui, |ui| {
+                        for p in Provider::ALL {
+                            ui.selectable_value(&mut draft.config.execution_provider, p, p.label());
+                        }
+                    })
+                    .response
+                    .labelled_by(label);
+                ui.end_row();
+
+                let label = ui.label("Output folder").id;
+                ui.add(egui::TextEdit::singleline(&mut draft.output_folder).desired_width(200.0)).labelled_by(label);
+                ui.end_row();
+
+                let label = ui.label("Mirror camera").id;
+                ui.checkbox(&mut draft.config.mirror, "").labelled_by(label);
+                ui.end_row();
+
+                let label = ui.label("Default character").id;
+                let current = draft
+                    .config
+                    .default_character
+                    .as_deref()
+                    .and_then(|id| self.characters.iter().find(|(i, _)| i == id))
+                    .map_or("first installed", |(_, n)| n.as_str())
+                    .to_string();
+                egui::ComboBox::from_id_salt("default-character")
+                    .width(200.0)
+                    .selected_text(current)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut draft.config.default_character, None, "first installed");
+                        for (id, name) in &self.characters {
+                            ui.selectable_value(&mut draft.config.default_character, Some(id.clone()), name);
+                        }
+                    })
+                    .response
+                    .labelled_by(label);
+                ui.end_row();
+
+                let label = ui.label("Hide controls after").id;
+                ui.add(
+                    egui::DragValue::new(&mut draft.config.kiosk.hide_controls_after_s)
+                        .range(1.0..=600.0)
+                        .speed(0.2)
+                        .suffix(" s"),
+                )
+                .labelled_by(label);
+                ui.end_row();
+
+                let label = ui.label("Attract screen after").id;
+                ui.add(
+                    egui::DragValue::new(&mut draft.config.kiosk.attract_after_s)
+                        .range(0.0..=3600.0)
+                        .speed(1.0)
+                        .suffix(" s (0: never)"),
+                )
+                .labelled_by(label);
+                ui.end_row();
+
+                let label = ui.label("Leave fullscreen").id;
+                let leave = draft
+                    .config
+                    .kiosk
+                    .leave_key
+                    .clone()
+                    .map_or("Esc twice".to_string(), |k| format!("Esc twice or {k}"));
+                egui::ComboBox::from_id_salt("leave-key")
+                    .width(200.0)
+                    .selected_text(leave)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut draft.config.kiosk.leave_key, None, "Esc twice");
+                        for k in LEAVE_KEYS {
+                            ui.selectable_value(
+                                &mut draft.config.kiosk.leave_key,
+                                Some(k.to_string()),
+                                format!("Esc twice or {k}"),
+                            );
+                        }
+                    })
+                    .response
+                    .labelled_by(label);
+                ui.end_row();
+            });
+            ui.add_space(12.0);
+            let restart = self.needs_restart(&draft);
+            if restart {
+                ui.label(egui::RichText::new("Saving restarts the camera and the models.").color(theme::ACCENT));
+            }
+            ui.horizontal(|ui| {
+                save = ui.button("Save").clicked();
+                close = ui.button("Cancel").clicked();
+            });
+            ui.add_space(12.0);
+            if let Some(path) = &self.config_path {
+                ui.label(egui::RichText::new(format!("Saved in {}", path.display())).size(12.0).color(theme::TEXT_DIM));
+            }
+        });
+        if save {
+            self.apply(draft);
+        } else if !close {
+            self.draft = Some(draft);
+        }
+    }
+
+    fn needs_restart(&self, draft: &Draft) -> bool {
+        let camera = matches!(draft.source, SourceSpec::Camera { .. });
+        draft.source != self.source
+            || draft.config.execution_provider != self.config.execution_provider
+            || (camera && draft.config.resolution != self.config.resolution)
+    }
+
+    fn apply(&mut self, mut draft: Draft) {
+        let folder = draft.output_folder.trim();
+        if !folder.is_empty() {
+            draft.config.output_folder = PathBuf::from(folder);
+        }
+        draft.config.sanitize();
+        let restart = self.needs_restart(&draft);
+        if let SourceSpec::Camera { index } = draft.source {
+            draft.config.camera = index;
+        }
+        let camera = matches!(draft.source, SourceSpec::Camera { .. });
+        if camera && (draft.config.mirror != self.config.mirror || draft.source != self.source) {
+            self.mirror = draft.config.mirror;
+        } else if !camera && draft.source != self.source {
+            self.mirror = false;
+        }
+        self.config = draft.config;
+        self.source = draft.source;
+        self.push(Action::SaveConfig);
+        if restart {
+            self.push(Action::Restart);
+        }
+    }
+
+    fn view(&mut self, ui: &mut egui::Ui, feed: &FeedView<'_>, now: f64) {
+        let mut clicked_track = None;
+        egui::CentralPanel::no_frame().show(ui, |ui| {
+            let space = ui.available_rect_before_wrap();
+            self.attract_shown = false;
+            let Some(stylized) = feed.stylized else {
+                ui.painter().rect_filled(space, CornerRadius::ZERO, theme::BACKGROUND);
+                let text = match (&self.source_lost, &self.message) {
+                    (Some(_), _) => "",
+                    (None, Some(m)) => m.as_str(),
+                    (None, None) => "starting the camera and the models...",
+                };
+                ui.painter().text(
+                    space.center(),
+                    Align2::CENTER_CENTER,
+                    text,
+                    FontId::proportional(22.0),
+                    theme::TEXT_DIM,
+                );
+                self.lost_card(ui, space);
+                return;
+            };
+            let (left, right) = if self.side_by_side && feed.original.is_some() {
+                let half = (space.width() - 12.0) * 0.5;
+                let left = Rect::from_min_size(space.min, Vec2::new(half, space.height()));
+                (Some(left), Rect::from_min_max(pos2(space.max.x - half, space.min.y), space.max))
+            } else {
+                (None, space)
+            };
+            let uv = fit::uv(self.mirror);
+            let view = fit::fit(right, stylized.size);
+            if left.is_some() {
+                ui.painter().rect_filled(space, CornerRadius::ZERO, theme::BACKGROUND);
+            } else {
+                // only the bars around the picture: a software renderer pays for every pixel drawn twice
+                for bar in fit::bars(space, view) {
+                    ui.painter().rect_filled(bar, CornerRadius::ZERO, theme::BACKGROUND);
+                }
+            }
+            if let (Some(left), Some(original)) = (left, feed.original) {
+                let r = fit::fit(left, original.size);
+                ui.painter().image(original.texture, r, uv, Color32::WHITE);
+                caption(ui, r, "camera");
+            }
+            self.feed_rect = Some(view);
+            ui.painter().image(stylized.texture, view, uv, Color32::WHITE);
+            if let Some((previous, opacity)) = feed.fading {
+                ui.painter().image(previous, view, uv, Color32::WHITE.gamma_multiply(opacity.clamp(0.0, 1.0)));
+            }
+            if left.is_some() {
+                caption(ui, view, "webtoon");
+            }
+            let response = ui.interact(view, ui.scope_id().with("feed"), Sense::click());
+            if response.clicked()
+                && let Some(p) = response.interact_pointer_pos()
+                && let Some(at) = fit::to_frame(view, stylized.size, self.mirror, p)
+            {
+                let mut faces = [(0u32, [0.0f32; 4]); crate::render::MAX_FACES];
+                let n = feed.faces.len().min(faces.len());
+                for (slot, f) in faces.iter_mut().zip(feed.faces) {
+                    *slot = (f.track_id, f.box_px);
+                }
+                clicked_track = fit::face_at(&faces[..n], at);
+            }
+            if self.config.show_labels {
+                self.labels(ui, feed, view, stylized.size);
+            }
+            let attract = self.source_lost.is_none() && self.kiosk.attract(now, self.config.kiosk.attract_after_s);
+            if attract {
+                self.attract(ui, view, now);
+            }
+            self.attract_shown = attract;
+            if let Some(msg) = &self.message {
+                let r = Rect::from_center_size(
+                    pos2(view.center().x, view.max.y - 40.0),
+                    Vec2::new(view.width().min(720.0), 44.0),
+                );
+                ui.painter().rect_filled(r, CornerRadius::same(8), theme::OVERLAY);
+                ui.painter().text(r.center(), Align2::CENTER_CENTER, msg, FontId::proportional(17.0), theme::TEXT);
+            }
+            self.lost_card(ui, space);
+            if self.kiosk.escape_hint(now) {
+                let r = Rect::from_center_size(pos2(space.center().x, space.min.y + 48.0), Vec2::new(420.0, 40.0));
+                ui.painter().rect_filled(r, CornerRadius::same(20), theme::OVERLAY);
+                let text = match &self.config.kiosk.leave_key {
+                    Some(k) => format!("Press Esc again (or {k}) to leave fullscreen"),
+                    None => "Press Esc again to leave fullscreen".to_string(),
+                };
+                ui.painter().text(r.center(), Align2::CENTER_CENTER, text, FontId::proportional(16.0), theme::TEXT);
+            }
+            if self.show_status {
+                status_overlay(ui, view, feed.status);
+            }
+        });
+        if let Some(track) = clicked_track {
+            self.push(Action::CycleTrack(track));
+        }
+    }
+
+    fn labels(&self, ui: &egui::Ui, feed: &FeedView<'_>, view: Rect, size: [u32; 2]) {
+        let painter = ui.painter();
+        for face in feed.faces {
+            let Some(c) = face.character else { continue };
+            let r = fit::to_view(view, size, self.mirror, face.box_px);
+            let galley =
+                painter.layout_no_wrap(self.carousel.name(c).to_string(), FontId::proportional(14.0), theme::TEXT);
+            let pill = Rect::from_center_size(
+                pos2(r.center().x, r.min.y - galley.size().y * 0.5 - 10.0),
+                galley.size() + Vec2::new(16.0, 6.0),
+            );
+            painter.rect_filled(pill, CornerRadius::same(10), theme::OVERLAY);
+            painter.rect_stroke(pill, CornerRadius::same(10), Stroke::new(1.5, theme::ACCENT), StrokeKind::Inside);
+            painter.galley(pill.center() - galley.size() * 0.5, galley, theme::TEXT);
+        }
+    }
+
+    /// "Step in": over the live feed, dimmed, with the characters one can become.
+    fn attract(&self, ui: &egui::Ui, view: Rect, now: f64) {
+        let painter = ui.painter();
+        painter.rect_filled(view, CornerRadius::ZERO, Color32::from_rgba_premultiplied(8, 6, 14, 150));
+        let pulse = (0.5 + 0.5 * (now * 2.4).sin()) as f32;
+        let title = view.center() - Vec2::new(0.0, 70.0);
+        painter.text(title, Align2::CENTER_CENTER, "Step in!", FontId::proportional(64.0 + 4.0 * pulse), theme::ACCENT);
+        painter.text(
+            title + Vec2::new(0.0, 62.0),
+            Align2::CENTER_CENTER,
+            "Stand in front of the camera and become a webtoon character",
+            FontId::proportional(22.0),
+            theme::TEXT,
+        );
+        let side = 72.0;
+        let total = self.carousel.thumbnails().count() as f32 * (side + 16.0) - 16.0;
+        let mut x = view.center().x - total * 0.5;
+        let y = title.y + 110.0;
+        for (i, t) in self.carousel.thumbnails().enumerate() {
+            let bob = 6.0 * ((now * 2.0 + i as f64 * 0.8).sin() as f32);
+            let r = Rect::from_min_size(pos2(x, y + bob), Vec2::splat(side));
+            painter.image(t, r, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
+            painter.rect_stroke(r, CornerRadius::same(10), Stroke::new(2.0, theme::ACCENT), StrokeKind::Outside);
+            x += side + 16.0;
+        }
+    }
+
+    /// The camera-lost card: what happened and that it is being retried.
+    fn lost_card(&self, ui: &egui::Ui, space: Rect) {
+        let Some(reason) = &self.source_lost else { return };
+        let painter = ui.painter();
+        painter.rect_filled(space, CornerRadius::ZERO, Color32::from_rgba_premultiplied(0, 0, 0, 110));
+        let card = Rect::from_center_size(space.center(), Vec2::new(space.width().min(640.0), 150.0));
+        painter.rect_filled(card, CornerRadius::same(16), theme::PANEL);
+        painter.rect_stroke(card, CornerRadius::same(16), Stroke::new(2.0, theme::ACCENT), StrokeKind::Inside);
+        let what =
+            if matches!(self.source, SourceSpec::Camera { .. }) { "The camera is gone" } else { "The source is gone" };
+        painter.text(
+            card.center() - Vec2::new(0.0, 36.0),
+            Align2::CENTER_CENTER,
+            what,
+            FontId::proportional(26.0),
+            theme::TEXT,
+        );
+        painter.text(
+            card.center(),
+            Align2::CENTER_CENTER,
+            "Reconnecting every 2 seconds: plug it back in",
+            FontId::proportional(17.0),
+            theme::TEXT_DIM,
+        );
+        let galley = painter.layout(reason.clone(), FontId::monospace(13.0), theme::TEXT_DIM, card.width() - 40.0);
+        painter.galley(pos2(card.center().x - galley.size().x * 0.5, card.center().y + 28.0), galley, theme::TEXT_DIM);
+    }
+}
+
+fn caption(ui: &egui::Ui, r: Rect, text: &str) {
+    let galley = ui.painter().layout_no_wrap(text.to_string(), FontId::proportional(14.0), theme::TEXT);
+    let pill = Rect::from_min_size(r.left_top() + Vec2::new(10.0, 10.0), galley.size() + Vec2::new(16.0, 6.0));
+    ui.painter().rect_filled(pill, CornerRadius::same(10), theme::OVERLAY);
+    ui.painter().galley(pill.min + Vec2::new(8.0, 3.0), galley, theme::TEXT);
+}
+
+fn status_overlay(ui: &egui::Ui, view: Rect, lines: &[String]) {
+    let painter = ui.painter();
+    let galleys: Vec<_> =
+        lines.iter().map(|l| painter.layout_no_wrap(l.clone(), FontId::monospace(13.0), theme::TEXT)).collect();
+    let width = galleys.iter().map(|g| g.size().x).fold(0.0, f32::max);
+    let height: f32 = galleys.iter().map(|g| g.size().y + 2.0).sum();
+    let r = Rect::from_min_size(view.min + Vec2::new(12.0, 12.0), Vec2::new(width + 20.0, height + 16.0));
+    painter.rect_filled(r, CornerRadius::same(8), theme::OVERLAY);
+    let mut y = r.min.y + 8.0;
+    for g in galleys {
+        let h = g.size().y + 2.0;
+        painter.galley(pos2(r.min.x + 10.0, y), g, theme::TEXT);
+        y += h;
+    }
+}
