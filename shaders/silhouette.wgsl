@@ -2,7 +2,8 @@
 // frame (premultiplied alpha: blend One, OneMinusSrcAlpha).
 //
 // The low-res person mask (probability in [0, 1], covering the whole frame) is upsampled
-// bilinearly; the distance of a pixel to the contour is estimated as |m - 0.5| / |grad m| (in
+// bilinearly, with its gradient (the texels' central differences, in the mask texture's g and b,
+// interpolated the same way: the line stays smooth across cell borders); the distance of a pixel to the contour is estimated as |m - 0.5| / |grad m| (in
 // output pixels), so the line keeps its width whatever the mask's resolution. The line fades out
 // where the mask is soft (weak gradient): an unsure mask draws no line.
 //
@@ -27,7 +28,9 @@ struct SilhouetteUniforms {
 }
 
 @group(0) @binding(0) var<uniform> u: SilhouetteUniforms;
+// r: person probability, g, b: its gradient per texel, a: skin (src/compose/masks.rs).
 @group(0) @binding(1) var mask_tex: texture_2d<f32>;
+@group(0) @binding(2) var mask_sampler: sampler;
 
 // One instance per run of cells: (first cell x, last cell x, cell row, unused). Cell (i, j) spans
 // the texel centres i..i+1, j..j+1; the outermost cells also cover the half texel up to the frame
@@ -45,37 +48,12 @@ fn vs_main(@builtin(vertex_index) index: u32, @location(0) run: vec4<u32>) -> @b
     return vec4<f32>(ndc, 0.0, 1.0);
 }
 
-fn mask_texel(texel: vec2<i32>) -> f32 {
-    return textureLoad(mask_tex, clamp(texel, vec2<i32>(0), vec2<i32>(u.mask_size) - 1), 0).r;
-}
-
-// Central-difference gradient of the mask at a texel, per mask texel.
-fn texel_gradient(texel: vec2<i32>) -> vec2<f32> {
-    let dx = mask_texel(texel + vec2<i32>(1, 0)) - mask_texel(texel - vec2<i32>(1, 0));
-    let dy = mask_texel(texel + vec2<i32>(0, 1)) - mask_texel(texel - vec2<i32>(0, 1));
-    return 0.5 * vec2<f32>(dx, dy);
-}
-
 @fragment
 fn fs_main(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
-    // Bilinear mask value, clamped to the edge, and a continuous gradient (the texels' central
-    // differences interpolated bilinearly: the line stays smooth across cell borders).
     let texel_scale = u.mask_size / u.frame_size;
-    let p = clamp(position.xy * texel_scale - 0.5, vec2<f32>(0.0), u.mask_size - 1.0);
-    let p0 = floor(p);
-    let f = p - p0;
-    let i0 = vec2<i32>(p0);
-    let i1 = i0 + 1;
-    let m00 = mask_texel(i0);
-    let m10 = mask_texel(vec2<i32>(i1.x, i0.y));
-    let m01 = mask_texel(vec2<i32>(i0.x, i1.y));
-    let m11 = mask_texel(i1);
-    let m = mix(mix(m00, m10, f.x), mix(m01, m11, f.x), f.y);
-    let gradient_texel = mix(
-        mix(texel_gradient(i0), texel_gradient(vec2<i32>(i1.x, i0.y)), f.x),
-        mix(texel_gradient(vec2<i32>(i0.x, i1.y)), texel_gradient(i1), f.x),
-        f.y,
-    );
+    let mask = textureSampleLevel(mask_tex, mask_sampler, position.xy / u.frame_size, 0.0);
+    let m = mask.r;
+    let gradient_texel = mask.gb;
     let gradient_px = length(gradient_texel * texel_scale);
 
     let distance_px = abs(m - 0.5) / max(gradient_px, 1e-6);

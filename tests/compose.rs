@@ -98,8 +98,9 @@ fn half_size(rgb: &[u8], width: u32, height: u32) -> Vec<u8> {
 
 /// Uniform structs and their sizes in bytes: the Rust mirrors in src/compose/ assert the same sizes
 /// at compile time, so a field added on one side only fails the build or this test.
-const UNIFORM_SIZES: [(&str, u32); 5] = [
+const UNIFORM_SIZES: [(&str, u32); 6] = [
     ("BackgroundUniforms", 32),
+    ("PaintUniforms", 32),
     ("PersonUniforms", 192),
     ("SilhouetteUniforms", 48),
     ("FaceUniforms", 80),
@@ -133,7 +134,10 @@ fn every_shader_parses_and_validates_with_naga() {
         checked.push(path.file_name().unwrap().to_string_lossy().into_owned());
     }
     checked.sort();
-    assert_eq!(checked, ["background.wgsl", "drawn.wgsl", "face.wgsl", "face_warp.wgsl", "silhouette.wgsl"]);
+    assert_eq!(
+        checked,
+        ["background.wgsl", "drawn.wgsl", "face.wgsl", "face_warp.wgsl", "person_paint.wgsl", "silhouette.wgsl"]
+    );
     uniforms.sort();
     assert_eq!(
         uniforms,
@@ -142,6 +146,7 @@ fn every_shader_parses_and_validates_with_naga() {
             "DrawnUniforms",
             "DrawnUniforms",
             "FaceUniforms",
+            "PaintUniforms",
             "PersonUniforms",
             "SilhouetteUniforms"
         ]

@@ -242,3 +242,53 @@ fn hair_becomes_flat_tones_and_the_face_and_wall_stay() {
         assert!((0..3).all(|k| (got[k] - want[k]).abs() <= 2.0), "{what}: {got:?} vs {want:?}");
     }
 }
+
+/// Compose time of the real two-person frame (perception, stylize stage, compositor): everything,
+/// and without the skin and hair painting. Not run by default:
+/// `cargo test --release --test skin_and_hair -- --ignored --nocapture compose_time`.
+#[test]
+#[ignore = "timing: run with --release --ignored --nocapture"]
+fn compose_time_duo_with_and_without_paint() {
+    use std::time::Instant;
+    use webtoonme::compose::ComposeParams;
+    let set = CharacterSet::load_default();
+    let img = duo();
+    let frame = frame_of(&img);
+    let mut analysis = FrameAnalysis::default();
+    perception_for_photos().process(&frame, &mut analysis).unwrap();
+    let mut stage = webtoonme::render::stylize_stage(
+        &set,
+        0,
+        webtoonme::stylize::assign::AssignMode::RoundRobin,
+        &Default::default(),
+    )
+    .unwrap();
+    let mut stylized = webtoonme::stylize::StylizedFrame::default();
+    stage.process(&frame, &analysis, &mut stylized).unwrap();
+    let mut compositor = Compositor::new_headless_with(AdapterPreference::Software).unwrap();
+    let params = webtoonme::render::compose_params(&set.packs[0]);
+    let mut out = Vec::new();
+    let mut time = |name: &str, people: bool, params: ComposeParams| {
+        let run = |c: &mut Compositor, out: &mut Vec<u8>| {
+            webtoonme::render::with_compose_inputs(&frame, &analysis, &stylized, params, |inputs| {
+                let inputs = ComposeInputs { people: if people { inputs.people } else { &[] }, ..*inputs };
+                c.compose(&inputs, out).unwrap()
+            })
+        };
+        for _ in 0..5 {
+            run(&mut compositor, &mut out);
+        }
+        let mut t: Vec<f64> = (0..30)
+            .map(|_| {
+                let start = Instant::now();
+                run(&mut compositor, &mut out);
+                start.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        t.sort_by(f64::total_cmp);
+        println!("{name:28} median {:6.2} ms  p10 {:6.2}  p90 {:6.2}", t[15], t[3], t[27]);
+    };
+    time("everything", true, params);
+    time("no skin and hair paint", false, params);
+    time("no ink", true, ComposeParams { silhouette_ink: 0.0, ..params });
+}

@@ -20,10 +20,13 @@
 //! frames and recreated only when sizes change.
 
 mod background;
+mod cells;
 mod device;
 mod drawn;
 mod faces;
 mod gpu;
+mod masks;
+mod paint;
 mod shaders;
 mod silhouette;
 
@@ -33,6 +36,8 @@ use background::BackgroundPass;
 use drawn::DrawnPass;
 use faces::FacePass;
 use gpu::{Readback, SizedTexture};
+use masks::MaskTexture;
+use paint::PaintPass;
 use silhouette::SilhouettePass;
 
 /// Faces composed (pasted, warped and drawn) at most per frame.
@@ -209,8 +214,6 @@ pub enum ComposeError {
     Landmarks { index: usize, got: usize, expected: usize },
     #[error("the face mesh's triangle table: {0}")]
     FaceMesh(crate::draw::tessellation::TopologyError),
-    #[error("the graphics device cannot run the compositor: {0}")]
-    Unsupported(String),
     #[error("the GPU reported an error while composing: {0}")]
     Gpu(String),
     #[error("reading the composed frame back from the GPU: {0}")]
@@ -224,12 +227,12 @@ pub struct Compositor {
     adapter_info: Option<wgpu::AdapterInfo>,
     max_side: u32,
     background: BackgroundPass,
+    masks: MaskTexture,
+    paint: PaintPass,
     silhouette: SilhouettePass,
     faces: FacePass,
     drawn: DrawnPass,
     output: Option<SizedTexture>,
-    /// Counts recreations of `output`, so passes that bind it know when to rebind.
-    output_generation: u64,
     readback: Option<Readback>,
     /// RGB -> RGBA conversions before upload (reused, grows to the largest picture).
     scratch: Vec<u8>,
@@ -262,15 +265,10 @@ impl Compositor {
     /// A compositor on an existing device (eframe's, in the window). Set the adapter's description
     /// with [`Compositor::with_adapter_info`] for reporting.
     pub fn new(device: wgpu::Device, queue: wgpu::Queue) -> Result<Compositor, ComposeError> {
-        if !BackgroundPass::supported_by(&device.limits()) {
-            return Err(ComposeError::Unsupported(
-                "the device offers no compute shaders with 16x16 workgroups and storage textures \
-                 (on the GL backend, request the adapter's own limits, not WebGL2's)"
-                    .into(),
-            ));
-        }
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let background = BackgroundPass::new(&device);
+        let masks = MaskTexture::new(&device);
+        let paint = PaintPass::new(&device);
         let silhouette = SilhouettePass::new(&device);
         let faces = FacePass::new(&device);
         let drawn = DrawnPass::new(&device);
@@ -284,11 +282,12 @@ impl Compositor {
             adapter_info: None,
             max_side,
             background,
+            masks,
+            paint,
             silhouette,
             faces,
             drawn,
             output: None,
-            output_generation: 0,
             readback: None,
             scratch: Vec::new(),
             face_inverses: Vec::new(),
@@ -347,13 +346,10 @@ impl Compositor {
         let (device, queue) = (&self.device, &self.queue);
         let (width, height) = (inputs.width, inputs.height);
         let usage = wgpu::TextureUsages::RENDER_ATTACHMENT
-            | wgpu::TextureUsages::STORAGE_BINDING
             | wgpu::TextureUsages::TEXTURE_BINDING
             | wgpu::TextureUsages::COPY_SRC
             | wgpu::TextureUsages::COPY_DST;
-        if SizedTexture::ensure(&mut self.output, device, "composed frame", gpu::COLOUR_FORMAT, usage, width, height) {
-            self.output_generation += 1;
-        }
+        SizedTexture::ensure(&mut self.output, device, "composed frame", gpu::COLOUR_FORMAT, usage, width, height);
         let output = self.output.as_ref().unwrap();
 
         match &inputs.background {
@@ -363,22 +359,37 @@ impl Compositor {
                 (inputs.frame, width, height),
                 background,
                 inputs.guide.as_ref(),
-                (inputs.person_mask.as_ref(), inputs.skin_mask.as_ref()),
-                inputs.people,
                 &inputs.params,
-                (output, self.output_generation),
                 &mut self.scratch,
             ),
             // The frame itself is the base layer: written straight into the output, bit-exact.
             None => gpu::upload_rgb(queue, &output.texture, inputs.frame, &mut self.scratch),
         }
-        let ink = match &inputs.person_mask {
-            Some(mask) if inputs.params.silhouette_ink > 0.0 => {
-                self.silhouette.prepare(device, queue, (width, height), mask, &inputs.params);
-                true
+        // skin and hair are painted over the stylized background only
+        let sources = self.background.paint_sources().filter(|_| inputs.background.is_some());
+        let paint = inputs.person_mask.is_some() && sources.is_some() && !inputs.people.is_empty();
+        let ink = inputs.person_mask.is_some() && inputs.params.silhouette_ink > 0.0;
+        if let Some(mask) = &inputs.person_mask
+            && (paint || ink)
+        {
+            self.masks.upload(device, queue, mask, inputs.skin_mask.as_ref());
+            if let (true, Some(sources)) = (paint, &sources) {
+                let people = inputs.people;
+                self.paint.prepare(
+                    device,
+                    queue,
+                    (width, height),
+                    sources,
+                    &self.masks,
+                    mask,
+                    inputs.skin_mask.as_ref(),
+                    people,
+                );
             }
-            _ => false,
-        };
+            if ink {
+                self.silhouette.prepare(device, queue, (width, height), mask, &self.masks, &inputs.params);
+            }
+        }
         self.faces.prepare(
             device,
             queue,
@@ -389,10 +400,8 @@ impl Compositor {
         );
 
         let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("compose") });
-        if inputs.background.is_some() {
-            self.background.dispatch(&mut encoder);
-        }
-        if ink || !inputs.faces.is_empty() {
+        let background = inputs.background.is_some();
+        if background || paint || ink || !inputs.faces.is_empty() {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("layers"),
                 color_attachments: &[Some(wgpu::RenderPassColorAttachment {
@@ -403,6 +412,12 @@ impl Compositor {
                 })],
                 ..Default::default()
             });
+            if background {
+                self.background.draw(&mut pass);
+            }
+            if paint {
+                self.paint.draw(&mut pass);
+            }
             if ink {
                 self.silhouette.draw(&mut pass);
             }

@@ -5,6 +5,8 @@
 
 /// Joint-bilateral upsampling of the stylized background.
 pub(super) const BACKGROUND: &str = include_str!("../../shaders/background.wgsl");
+/// Each person's skin outside the face and hair, on the mask cells that hold them.
+pub(super) const PERSON_PAINT: &str = include_str!("../../shaders/person_paint.wgsl");
 /// Ink line along the person mask's edge.
 pub(super) const SILHOUETTE: &str = include_str!("../../shaders/silhouette.wgsl");
 /// One face layer pasted through its inverse alignment transform.

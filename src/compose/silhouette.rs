@@ -1,14 +1,17 @@
 //! Silhouette ink pass: a soft ink outline along the person mask's edge (`shaders/silhouette.wgsl`),
 //! blended over the composed background.
 //!
-//! In: the low-res person probability mask (f32 in [0, 1], covering the whole frame) and the ink
-//! parameters. Out: ink blended into the output texture. Runs on the compositor's thread. Only the
+//! In: the low-res person probability mask (f32 in [0, 1], covering the whole frame; on the GPU
+//! the shared [`MaskTexture`] with its gradient) and the ink parameters. Out: ink blended into
+//! the output texture. Runs on the compositor's thread. Only the
 //! mask cells where the mask changes enough to draw ink are rasterized (listed on the CPU, a few
 //! hundred runs for a person), so the pass costs little even on a software rasterizer.
 
 use bytemuck::{Pod, Zeroable};
 
-use super::gpu::{self, SizedTexture};
+use super::cells::{self, CellRun};
+use super::gpu;
+use super::masks::{self, MaskTexture};
 use super::{ComposeParams, MaskView};
 
 /// Mask gradient (per mask texel) below which no ink is drawn, and from which it is full strength.
@@ -32,18 +35,16 @@ struct SilhouetteUniforms {
 // The WGSL struct's size, checked on that side by tests/compose.rs.
 const _: () = assert!(std::mem::size_of::<SilhouetteUniforms>() == 48);
 
-/// One instance: a run of cells in one row. Keep in sync with `vs_main`'s `run` in
-/// shaders/silhouette.wgsl: (first cell x, last cell x, cell row, unused).
-type CellRun = [u32; 4];
-
 pub(super) struct SilhouettePass {
     pipeline: wgpu::RenderPipeline,
     layout: wgpu::BindGroupLayout,
     uniforms: wgpu::Buffer,
-    mask: Option<SizedTexture>,
     bind_group: Option<wgpu::BindGroup>,
+    /// The mask texture's generation the bind group binds.
+    bound_generation: u64,
     /// Instance buffer, sized for the most runs a mask of this size can have.
     runs_buffer: Option<wgpu::Buffer>,
+    runs_capacity: u64,
     /// This frame's runs (reused).
     runs: Vec<CellRun>,
     /// Scratch for `list_edge_runs` (reused).
@@ -54,10 +55,10 @@ impl SilhouettePass {
     pub fn new(device: &wgpu::Device) -> Self {
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("silhouette"),
-            entries: &[
-                gpu::uniform_entry(0, wgpu::ShaderStages::VERTEX | wgpu::ShaderStages::FRAGMENT),
-                gpu::texture_entry(1),
-            ],
+            entries: &{
+                let [mask, sampler] = masks::layout_entries(1, wgpu::ShaderStages::FRAGMENT);
+                [gpu::uniform_entry(0, wgpu::ShaderStages::VERTEX | wgpu::ShaderStages::FRAGMENT), mask, sampler]
+            },
         });
         let module = super::shaders::module(device, "silhouette.wgsl", super::shaders::SILHOUETTE);
         let runs_layout = wgpu::VertexBufferLayout {
@@ -79,52 +80,49 @@ impl SilhouettePass {
             pipeline,
             layout,
             uniforms,
-            mask: None,
             bind_group: None,
+            bound_generation: u64::MAX,
             runs_buffer: None,
+            runs_capacity: 0,
             runs: Vec::new(),
             row_spans: Vec::new(),
         }
     }
 
-    /// Uploads the mask (size already validated), the runs of cells to draw and the uniforms.
+    /// Lists the runs of cells to draw (the mask's size already validated, and the mask already
+    /// uploaded into `masks`) and uploads them with the uniforms.
     pub fn prepare(
         &mut self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
         frame_size: (u32, u32),
         mask: &MaskView<'_>,
+        masks: &MaskTexture,
         params: &ComposeParams,
     ) {
-        let recreated = SizedTexture::ensure(
-            &mut self.mask,
-            device,
-            "person mask",
-            wgpu::TextureFormat::R32Float,
-            gpu::INPUT_USAGE,
-            mask.width,
-            mask.height,
-        );
-        let texture = self.mask.as_ref().unwrap();
-        gpu::write_texture(queue, &texture.texture, bytemuck::cast_slice(mask.data), 4);
-        if recreated || self.bind_group.is_none() {
+        if (self.bind_group.is_none() || self.bound_generation != masks.generation())
+            && let Some([texture, sampler]) = masks.bind_entries(1)
+        {
             self.bind_group = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("silhouette"),
                 layout: &self.layout,
                 entries: &[
                     wgpu::BindGroupEntry { binding: 0, resource: self.uniforms.as_entire_binding() },
-                    wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::TextureView(&texture.view) },
+                    texture,
+                    sampler,
                 ],
             }));
+            self.bound_generation = masks.generation();
         }
-        if recreated || self.runs_buffer.is_none() {
-            let most_runs = (mask.width as u64 / 2 + 1) * mask.height as u64;
+        let most_runs = cells::most_runs(mask.width, mask.height);
+        if self.runs_capacity < most_runs {
             self.runs_buffer = Some(device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("silhouette runs"),
                 size: most_runs * std::mem::size_of::<CellRun>() as u64,
                 usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             }));
+            self.runs_capacity = most_runs;
         }
         list_edge_runs(mask, &mut self.row_spans, &mut self.runs);
         if !self.runs.is_empty() {
@@ -181,22 +179,9 @@ fn list_edge_runs(mask: &MaskView<'_>, row_spans: &mut Vec<(f32, f32)>, runs: &m
         }
     }
     let threshold = SOFT_EDGE_GRADIENT * std::f32::consts::SQRT_2;
-    for cell_row in 0..height - 1 {
-        let mut run_start = None;
-        for cell in 0..cells_wide {
-            let (low, high) = span(around(cell_row, height).map(|row| row_spans[row * cells_wide + cell]));
-            let edge = high - low >= threshold;
-            match (edge, run_start) {
-                (true, None) => run_start = Some(cell),
-                (false, Some(start)) => {
-                    runs.push([start as u32, cell as u32 - 1, cell_row as u32, 0]);
-                    run_start = None;
-                }
-                _ => {}
-            }
-        }
-        if let Some(start) = run_start {
-            runs.push([start as u32, cells_wide as u32 - 1, cell_row as u32, 0]);
-        }
-    }
+    let edge = |cell: usize, cell_row: usize| {
+        let (low, high) = span(around(cell_row, height).map(|row| row_spans[row * cells_wide + cell]));
+        (high - low >= threshold).then_some(0)
+    };
+    cells::push_runs(cells_wide, height - 1, edge, runs);
 }

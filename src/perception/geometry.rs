@@ -197,9 +197,34 @@ pub fn floor(v: f32) -> f32 {
 #[allow(clippy::too_many_arguments)]
 pub fn warp_rgb8(rgb: &[u8], w: u32, h: u32, src_from_dst: &Affine2, out_w: usize, out_h: usize, out: &mut [u8]) {
     assert_eq!(out.len(), out_w * out_h * 3, "output size");
+    let m = src_from_dst;
+    if (m.a, m.b, m.c, m.d, m.e, m.f) == (2.0, 0.0, 0.0, 0.0, 2.0, 0.0)
+        && out_w * 2 <= w as usize
+        && out_h * 2 <= h as usize
+    {
+        // exactly half the size: bilinear at the output's pixel centres is the 2x2 mean, with the
+        // same rounding as the general path (to_u8 of the mean = (sum + 2) / 4)
+        let stride = w as usize * 3;
+        for (v, row) in out.chunks_exact_mut(out_w * 3).enumerate() {
+            let (top, bottom) = (&rgb[2 * v * stride..], &rgb[(2 * v + 1) * stride..]);
+            for (u, px) in row.chunks_exact_mut(3).enumerate() {
+                let i = 6 * u;
+                for k in 0..3 {
+                    let sum =
+                        top[i + k] as u16 + top[i + 3 + k] as u16 + bottom[i + k] as u16 + bottom[i + 3 + k] as u16;
+                    px[k] = ((sum + 2) / 4) as u8;
+                }
+            }
+        }
+        return;
+    }
+    warp_rgb8_bilinear(rgb, w, h, m, out_w, out_h, out);
+}
+
+/// [`warp_rgb8`]'s general path: bilinear at every output pixel centre.
+fn warp_rgb8_bilinear(rgb: &[u8], w: u32, h: u32, m: &Affine2, out_w: usize, out_h: usize, out: &mut [u8]) {
     let (wm, hm) = ((w - 1) as f32, (h - 1) as f32);
     let stride = w as usize * 3;
-    let m = src_from_dst;
     for v in 0..out_h {
         let vy = v as f32 + 0.5;
         let mut sx = m.a * 0.5 + m.b * vy + m.c - 0.5;
@@ -291,6 +316,24 @@ pub fn sample_f32(img: &[f32], w: usize, h: usize, x: f32, y: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn halving_takes_the_fast_path_with_the_same_bytes() {
+        let (w, h) = (38u32, 22u32);
+        let rgb: Vec<u8> = (0..w * h * 3).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+        let m = Affine2::scale_translate(2.0, 2.0, 0.0, 0.0);
+        let (ow, oh) = (19, 11);
+        let (mut fast, mut general) = (vec![0u8; ow * oh * 3], vec![0u8; ow * oh * 3]);
+        warp_rgb8(&rgb, w, h, &m, ow, oh, &mut fast);
+        warp_rgb8_bilinear(&rgb, w, h, &m, ow, oh, &mut general);
+        assert_eq!(fast, general);
+        // odd source sizes keep the last row / column out, as the general path does
+        let mut odd = vec![0u8; ow * oh * 3];
+        let rgb_odd: Vec<u8> = (0..39 * 23 * 3).map(|i| (i * 7 % 251) as u8).collect();
+        warp_rgb8(&rgb_odd, 39, 23, &m, ow, oh, &mut odd);
+        warp_rgb8_bilinear(&rgb_odd, 39, 23, &m, ow, oh, &mut general);
+        assert_eq!(odd, general);
+    }
 
     #[test]
     fn inverse_round_trips() {

@@ -77,30 +77,41 @@ impl StylizerModel {
         let (tw, th) = self.tensor_size(w, h);
         let (tw_us, th_us) = (tw as usize, th as usize);
         let n = tw_us * th_us;
-        self.nhwc.resize(n * 3, 0.0);
+        if (tw, th) != (w, h) {
+            self.nhwc.resize(n * 3, 0.0);
+        }
         self.input.resize(n * 3, 0.0);
-        let src_from_dst = Affine2::scale_translate(w as f32 / tw as f32, h as f32 / th as f32, 0.0, 0.0);
-        // bytes as floats; range, order and layout applied below per channel
-        warp_to_tensor(
-            src,
-            w,
-            h,
-            &src_from_dst,
-            Sampling::Centers,
-            tw_us,
-            th_us,
-            Normalize { scale: 1.0, offset: 0.0 },
-            &mut self.nhwc,
-        );
         let affine = self.descriptor.input_range.affine();
         let order = channel_order(self.descriptor.color);
         let nchw = self.descriptor.layout == Layout::Nchw;
-        for i in 0..n {
+        let write = |input: &mut [f32], i: usize, rgb: [f32; 3]| {
             for (slot, &rgb_c) in order.iter().enumerate() {
                 let (scale, offset) = affine[rgb_c];
-                let v = self.nhwc[i * 3 + rgb_c] * scale + offset;
                 let at = if nchw { slot * n + i } else { i * 3 + slot };
-                self.input[at] = v;
+                input[at] = rgb[rgb_c] * scale + offset;
+            }
+        };
+        if (tw, th) == (w, h) {
+            // already the model's size (the stage resizes the frame once, for the guide too)
+            for (i, px) in src.chunks_exact(3).take(n).enumerate() {
+                write(&mut self.input, i, [px[0] as f32, px[1] as f32, px[2] as f32]);
+            }
+        } else {
+            let src_from_dst = Affine2::scale_translate(w as f32 / tw as f32, h as f32 / th as f32, 0.0, 0.0);
+            // bytes as floats; range, order and layout applied below per channel
+            warp_to_tensor(
+                src,
+                w,
+                h,
+                &src_from_dst,
+                Sampling::Centers,
+                tw_us,
+                th_us,
+                Normalize { scale: 1.0, offset: 0.0 },
+                &mut self.nhwc,
+            );
+            for (i, px) in self.nhwc.chunks_exact(3).enumerate() {
+                write(&mut self.input, i, [px[0], px[1], px[2]]);
             }
         }
         let shape: [usize; 4] = if nchw { [1, 3, th_us, tw_us] } else { [1, th_us, tw_us, 3] };

@@ -21,6 +21,8 @@ use crate::perception::runtime::RuntimeError;
 #[derive(Debug, Default)]
 pub struct CharacterModels {
     pub face: Option<StylizerModel>,
+    /// The drawn face covers the face model's output: it is not run.
+    pub face_hidden: bool,
     pub background: Option<StylizerModel>,
     /// How the character paints skin outside the face and hair.
     pub paint: CharacterLook,
@@ -145,39 +147,53 @@ impl StylizeStage {
         self.spare_faces.append(&mut out.faces);
         for face in &analysis.faces {
             let character = self.assigner.character_of(face.track_id);
-            let Some(model) = self.characters.get_mut(character).and_then(|c| c.face.as_mut()) else {
-                continue;
-            };
-            if face.landmarks_px.len() < 478 {
+            let Some(models) = self.characters.get_mut(character) else { continue };
+            if face.landmarks_px.len() < 478 || (models.face.is_none() && models.look.is_none()) {
                 continue;
             }
-            let al: FaceAlignment = align(&face.landmarks_px, FACE_CROP);
-            let n = FACE_CROP as usize;
-            self.crop.resize(FACE_CROP, FACE_CROP);
-            warp_rgb8_cubic(&frame.rgb, w, h, &al.frame_from_crop, n, n, &mut self.crop.rgb);
             let mut layer = self.spare_faces.pop().unwrap_or_default();
-            model.run(&self.crop.rgb, FACE_CROP, FACE_CROP, &mut self.styled)?;
-            model_time += model.session().last_run();
-            layer.rgb.resize(n * n * 3, 0);
-            if (self.styled.width, self.styled.height) == (FACE_CROP, FACE_CROP) {
-                layer.rgb.copy_from_slice(&self.styled.rgb);
-            } else {
-                let m = Affine2::scale_translate(
-                    self.styled.width as f32 / FACE_CROP as f32,
-                    self.styled.height as f32 / FACE_CROP as f32,
-                    0.0,
-                    0.0,
-                );
-                warp_rgb8(&self.styled.rgb, self.styled.width, self.styled.height, &m, n, n, &mut layer.rgb);
-            }
-            // hair is painted by the compositor's person pass (see `people`): the face layer
-            // covers the face alone
-            let person = None;
-            self.masker.mask(&face.landmarks_px, &al, person, FACE_CROP, FACE_CROP as f32 * 0.05, &mut layer.alpha);
             layer.track_id = face.track_id;
             layer.character = character;
-            layer.look = self.characters[character].look;
+            layer.look = models.look;
+            let al: FaceAlignment = align(&face.landmarks_px, FACE_CROP);
             layer.crop_from_frame = al.crop_from_frame;
+            match models.face.as_mut().filter(|_| !models.face_hidden) {
+                Some(model) => {
+                    let n = FACE_CROP as usize;
+                    self.crop.resize(FACE_CROP, FACE_CROP);
+                    warp_rgb8_cubic(&frame.rgb, w, h, &al.frame_from_crop, n, n, &mut self.crop.rgb);
+                    model.run(&self.crop.rgb, FACE_CROP, FACE_CROP, &mut self.styled)?;
+                    model_time += model.session().last_run();
+                    layer.rgb.resize(n * n * 3, 0);
+                    if (self.styled.width, self.styled.height) == (FACE_CROP, FACE_CROP) {
+                        layer.rgb.copy_from_slice(&self.styled.rgb);
+                    } else {
+                        let m = Affine2::scale_translate(
+                            self.styled.width as f32 / FACE_CROP as f32,
+                            self.styled.height as f32 / FACE_CROP as f32,
+                            0.0,
+                            0.0,
+                        );
+                        warp_rgb8(&self.styled.rgb, self.styled.width, self.styled.height, &m, n, n, &mut layer.rgb);
+                    }
+                    // hair is painted by the compositor's person pass (see `people`): the face
+                    // layer covers the face alone
+                    let person = None;
+                    self.masker.mask(
+                        &face.landmarks_px,
+                        &al,
+                        person,
+                        FACE_CROP,
+                        FACE_CROP as f32 * 0.05,
+                        &mut layer.alpha,
+                    );
+                }
+                None => {
+                    // drawn only: no stylized crop under the drawing
+                    layer.rgb.clear();
+                    layer.alpha.clear();
+                }
+            }
             out.faces.push(layer);
         }
         out.people.clear();
