@@ -200,8 +200,10 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
                         entry.0 += dt;
                         entry.1 += 1;
                     }
-                    if composing.is_some() {
-                        stability.add(out.frame.seq, &out.frame.rgb, &composed, still(out.frame.seq));
+                    // only frames of a still pair are kept (a copy of both pictures each)
+                    let seq = out.frame.seq;
+                    if composing.is_some() && (still(seq) || still(seq + 1)) {
+                        stability.add(seq, &out.frame.rgb, &composed, still(seq));
                     }
                 }
                 last_done = Some(done);
