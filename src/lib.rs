@@ -21,6 +21,7 @@ pub mod overlay;
 pub mod paths;
 pub mod perception;
 pub mod pipeline;
+pub mod priority;
 pub mod quiet_panic;
 pub mod record;
 pub mod render;

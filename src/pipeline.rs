@@ -142,12 +142,13 @@ impl Pipeline {
         F: FnOnce() -> Result<Box<dyn FrameSource>, SourceError> + Send + 'static,
     {
         let capture = move |ring| CaptureThread::start(open, ring, mode, max_frames);
-        Self::start_impl(capture, perception, stylize, None)
+        Self::start_impl(capture, perception, stylize, None, None)
     }
 
     /// The window's live pipeline: like [`Pipeline::start_with`] (real time, no frame limit),
     /// but a source that fails later is reopened (see [`CaptureThread::start_reopening`]);
-    /// [`Pipeline::source_health`] tells the UI while it is lost.
+    /// [`Pipeline::source_health`] tells the UI while it is lost. The inference threads yield
+    /// the CPU to the UI ([`crate::priority::INFERENCE_NICE`]).
     pub fn start_reopening(
         reopen: Reopen,
         perception: Perception,
@@ -155,7 +156,7 @@ impl Pipeline {
     ) -> Result<Self, PipelineError> {
         let health = reopen.health.clone();
         let capture = move |ring| CaptureThread::start_reopening(reopen, ring, CaptureMode::Realtime, None);
-        Self::start_impl(capture, perception, stylize, Some(health))
+        Self::start_impl(capture, perception, stylize, Some(health), Some(crate::priority::INFERENCE_NICE))
     }
 
     fn start_impl(
@@ -163,7 +164,15 @@ impl Pipeline {
         mut perception: Perception,
         stylize: Option<StylizeStage>,
         health: Option<Arc<SourceHealth>>,
+        nice: Option<i32>,
     ) -> Result<Self, PipelineError> {
+        let lower_priority = move || {
+            if let Some(n) = nice
+                && !crate::priority::set_current_thread_nice(n)
+            {
+                log::warn!("could not lower the priority of the inference threads");
+            }
+        };
         let provider = perception.provider();
         let ring = Arc::new(FrameRing::new(RING_BUFFERS));
         let stop = Arc::new(AtomicBool::new(false));
@@ -193,6 +202,7 @@ impl Pipeline {
         workers.push({
             let (ring, stop) = (ring.clone(), stop.clone());
             std::thread::Builder::new().name("perception".into()).spawn(move || {
+                lower_priority();
                 let (mut place, mut ready) = (None, false);
                 while !stop.load(Ordering::Acquire) {
                     if place.is_none() {
@@ -234,6 +244,7 @@ impl Pipeline {
             let (command_tx, command_rx) = bounded::<StylizeCommand>(COMMAND_DEPTH);
             commands = Some(command_tx);
             workers.push(std::thread::Builder::new().name("stylize".into()).spawn(move || {
+                lower_priority();
                 while let Ok(item) = rx.recv() {
                     if stop.load(Ordering::Acquire) {
                         break;

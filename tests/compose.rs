@@ -98,9 +98,10 @@ fn half_size(rgb: &[u8], width: u32, height: u32) -> Vec<u8> {
 
 /// Uniform structs and their sizes in bytes: the Rust mirrors in src/compose/ assert the same sizes
 /// at compile time, so a field added on one side only fails the build or this test.
-const UNIFORM_SIZES: [(&str, u32); 6] = [
+const UNIFORM_SIZES: [(&str, u32); 7] = [
     ("BackgroundUniforms", 32),
     ("PaintUniforms", 32),
+    ("PictureUniforms", 32),
     ("PersonUniforms", 192),
     ("SilhouetteUniforms", 48),
     ("FaceUniforms", 80),
@@ -136,7 +137,15 @@ fn every_shader_parses_and_validates_with_naga() {
     checked.sort();
     assert_eq!(
         checked,
-        ["background.wgsl", "drawn.wgsl", "face.wgsl", "face_warp.wgsl", "person_paint.wgsl", "silhouette.wgsl"]
+        [
+            "background.wgsl",
+            "drawn.wgsl",
+            "face.wgsl",
+            "face_warp.wgsl",
+            "feed.wgsl",
+            "person_paint.wgsl",
+            "silhouette.wgsl"
+        ]
     );
     uniforms.sort();
     assert_eq!(
@@ -148,6 +157,7 @@ fn every_shader_parses_and_validates_with_naga() {
             "FaceUniforms",
             "PaintUniforms",
             "PersonUniforms",
+            "PictureUniforms",
             "SilhouetteUniforms"
         ]
     );

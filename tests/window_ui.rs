@@ -13,7 +13,7 @@ use eframe::egui::{self, Event, Key, Modifiers, PointerButton, Pos2, TextureHand
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use image::{RgbImage, imageops};
-use webtoonme::app::{Action, BoothUi, FeedView, Shown, ShownFace};
+use webtoonme::app::{Action, BoothUi, EguiImages, FeedView, Shown, ShownFace};
 use webtoonme::character::CharacterSet;
 use webtoonme::config::{Config, Provider};
 use webtoonme::source::SourceSpec;
@@ -142,6 +142,7 @@ impl Booth {
             fading: self.fading.and_then(|(_, opacity)| Some((self.previous.as_ref()?.id(), opacity))),
             faces: &self.faces,
             status: &status,
+            pictures: &EguiImages,
         };
         let booth = self.ui.as_mut().unwrap();
         booth.show(ui, &view);

@@ -19,8 +19,9 @@ use crate::frame::Frame;
 use crate::pipeline::{Next, Pipeline, PipelineOutput};
 use crate::render::{compose_params, with_compose_inputs};
 
+use super::picture::Picture;
 use super::status::FeedStats;
-use super::ui::Shown;
+use super::ui::{DrawPicture, Shown};
 
 /// How long the old picture takes to fade out after a character change.
 pub const FADE: Duration = Duration::from_millis(350);
@@ -44,10 +45,11 @@ pub enum Poll {
     Ended,
 }
 
-/// A texture of ours registered with egui.
+/// A texture of ours registered with egui, and drawn by our own quad.
 struct Native {
     texture: wgpu::Texture,
     id: egui::TextureId,
+    picture: Option<Picture>,
 }
 
 impl Native {
@@ -87,7 +89,9 @@ impl Native {
             }
             None => renderer.register_native_texture(&render_state.device, &view, wgpu::FilterMode::Linear),
         };
-        *slot = Some(Native { texture, id });
+        drop(renderer);
+        let picture = Picture::new(render_state, &view);
+        *slot = Some(Native { texture, id, picture });
     }
 
     fn shown(&self) -> Shown {
@@ -99,6 +103,8 @@ pub struct LiveFeed {
     compositor: Compositor,
     /// The compositor's output texture (valid until the next compose) and its egui id.
     texture: Option<(egui::TextureId, [u32; 2])>,
+    /// That texture for our own quad.
+    picture: Option<Picture>,
     current: Option<wgpu::Texture>,
     /// The frame shown before the last character change, fading out.
     previous: Option<Native>,
@@ -119,9 +125,11 @@ impl LiveFeed {
     pub fn new(render_state: &egui_wgpu::RenderState) -> anyhow::Result<Self> {
         let compositor = Compositor::new(render_state.device.clone(), render_state.queue.clone())?
             .with_adapter_info(render_state.adapter.get_info());
+        super::picture::install(render_state);
         Ok(Self {
             compositor,
             texture: None,
+            picture: None,
             current: None,
             previous: None,
             fade_started: None,
@@ -290,11 +298,29 @@ impl LiveFeed {
                     }
                     None => renderer.register_native_texture(&render_state.device, &view, wgpu::FilterMode::Linear),
                 };
+                drop(renderer);
+                self.picture = Picture::new(render_state, &view);
                 self.texture = Some((id, size));
             }
         }
         self.current = Some(texture);
         self.stats.compose_ms = started.elapsed().as_secs_f32() * 1e3;
         Ok(())
+    }
+}
+
+impl DrawPicture for LiveFeed {
+    /// Our own quad for the feed's textures; egui's image for anything else.
+    fn draw(&self, painter: &egui::Painter, texture: egui::TextureId, rect: egui::Rect, uv: egui::Rect, opacity: f32) {
+        let current = self.texture.and_then(|(id, _)| (id == texture).then_some(self.picture.as_ref()).flatten());
+        let native = [&self.previous, &self.original]
+            .into_iter()
+            .flatten()
+            .find(|n| n.id == texture)
+            .and_then(|n| n.picture.as_ref());
+        match current.or(native) {
+            Some(picture) => picture.paint(painter, rect, uv, opacity),
+            None => super::ui::EguiImages.draw(painter, texture, rect, uv, opacity),
+        }
     }
 }

@@ -14,6 +14,7 @@ pub fn fit(space: Rect, frame_px: [u32; 2]) -> Rect {
 }
 
 /// The parts of `space` outside `view` (at most four bars: above, below, left, right).
+#[allow(dead_code)]
 pub fn bars(space: Rect, view: Rect) -> impl Iterator<Item = Rect> {
     let view = view.intersect(space);
     [

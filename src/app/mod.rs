@@ -16,6 +16,7 @@ mod carousel;
 mod feed;
 mod fit;
 mod kiosk;
+mod picture;
 mod screenshot;
 mod status;
 mod theme;
@@ -39,11 +40,13 @@ use crate::stylize::assign::AssignMode;
 pub use feed::ShownFace;
 use feed::{LiveFeed, Poll};
 use screenshot::ScreenshotState;
-pub use ui::{Action, BoothUi, FeedView, Shown};
+pub use ui::{Action, BoothUi, DrawPicture, EguiImages, FeedView, Shown};
 
 /// Window size when not fullscreen, points.
 pub const WINDOW_SIZE: [f32; 2] = [1280.0, 720.0];
-/// Repaints per second asked for while the feed runs (the feed itself arrives slower).
+/// Time between repaints asked for while the feed runs (the feed itself arrives slower). The
+/// inference threads yield the CPU to the UI (`priority::INFERENCE_NICE`): this bound is what
+/// leaves them the rest.
 const REPAINT: Duration = Duration::from_millis(16);
 /// A switch not on screen after this many frames counts as failed (`--auto-switch-frames`).
 const SWITCH_FRAMES_LIMIT: u64 = 30;
@@ -140,6 +143,7 @@ pub fn run(pipeline: Pipeline, options: BoothOptions) -> anyhow::Result<BoothSum
                 options.source,
                 options.cameras,
             );
+            ui.paint_background = false; // the renderer clears to it (`clear_color`)
             if options.fullscreen {
                 ui.start_fullscreen(&cc.egui_ctx);
             }
@@ -478,6 +482,10 @@ impl BoothApp {
 }
 
 impl eframe::App for BoothApp {
+    fn clear_color(&self, _visuals: &egui::Visuals) -> [f32; 4] {
+        theme::BACKGROUND.to_normalized_gamma_f32()
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
@@ -497,6 +505,7 @@ impl eframe::App for BoothApp {
             fading: self.feed.fading(),
             faces: &self.feed.faces,
             status: &self.status_lines,
+            pictures: &self.feed,
         };
         self.ui.show(ui, &view);
         let mut actions = std::mem::take(&mut self.actions);

@@ -3,7 +3,10 @@
 
 use eframe::egui::{self, Color32};
 
-pub const BACKGROUND: Color32 = Color32::from_rgb(12, 12, 16);
+/// The window's background: the renderer clears to it, so the panels and the bars around the
+/// picture are never drawn (a software rasterizer pays for every pixel a shape covers).
+pub const BACKGROUND: Color32 = Color32::from_rgb(16, 16, 22);
+/// Panels drawn over the picture (settings).
 pub const PANEL: Color32 = Color32::from_rgb(20, 20, 27);
 pub const CARD_SELECTED: Color32 = Color32::from_rgb(44, 30, 44);
 pub const CARD_HOVER: Color32 = Color32::from_rgb(34, 34, 44);
@@ -18,7 +21,7 @@ pub fn apply(ctx: &egui::Context) {
     let mut visuals = egui::Visuals::dark();
     visuals.panel_fill = PANEL;
     visuals.window_fill = PANEL;
-    visuals.extreme_bg_color = BACKGROUND;
+    visuals.extreme_bg_color = Color32::from_rgb(10, 10, 14);
     visuals.selection.bg_fill = ACCENT;
     ctx.set_visuals(visuals);
 }

@@ -31,8 +31,24 @@ pub struct Shown {
     pub size: [u32; 2],
 }
 
+/// How the feed's pictures reach the screen.
+pub trait DrawPicture {
+    /// Draws `texture` over `rect` (points) with texture coordinates `uv`, at `opacity` (0..1).
+    fn draw(&self, painter: &egui::Painter, texture: egui::TextureId, rect: Rect, uv: Rect, opacity: f32);
+}
+
+/// egui's own image shapes: any texture egui knows (the tests' synthetic frames).
+#[derive(Debug, Clone, Copy)]
+pub struct EguiImages;
+
+impl DrawPicture for EguiImages {
+    fn draw(&self, painter: &egui::Painter, texture: egui::TextureId, rect: Rect, uv: Rect, opacity: f32) {
+        painter.image(texture, rect, uv, Color32::WHITE.gamma_multiply(opacity.clamp(0.0, 1.0)));
+    }
+}
+
 /// What the screen shows this frame.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub struct FeedView<'a> {
     /// The stylized frame (None until the first one).
     pub stylized: Option<Shown>,
@@ -44,6 +60,8 @@ pub struct FeedView<'a> {
     pub faces: &'a [ShownFace],
     /// Lines of the status overlay (shown when it is on).
     pub status: &'a [String],
+    /// Draws the pictures above (the live feed's own quad, or egui images).
+    pub pictures: &'a dyn DrawPicture,
 }
 
 /// What the owner of the UI should do.
@@ -97,6 +115,9 @@ pub struct BoothUi {
     pub attract_shown: bool,
     /// Where the stylized frame was drawn in the last frame (window points).
     pub feed_rect: Option<Rect>,
+    /// Whether `show` paints the window's background itself. The window sets its renderer's
+    /// clear colour to [`theme::BACKGROUND`] instead (one shape fewer over the whole window).
+    pub paint_background: bool,
 }
 
 impl BoothUi {
@@ -126,6 +147,7 @@ impl BoothUi {
             controls_shown: true,
             attract_shown: false,
             feed_rect: None,
+            paint_background: true,
             config,
             config_path,
             source,
@@ -164,6 +186,9 @@ impl BoothUi {
     /// Draws the whole screen for one frame.
     pub fn show(&mut self, ui: &mut egui::Ui, feed: &FeedView<'_>) {
         let ctx = ui.ctx().clone();
+        if self.paint_background {
+            ui.painter().rect_filled(ui.max_rect(), CornerRadius::ZERO, theme::BACKGROUND);
+        }
         let (now, input, viewport_fullscreen) = ctx.input(|i| {
             let input = i.events.iter().any(|e| {
                 matches!(
@@ -288,7 +313,8 @@ impl BoothUi {
     }
 
     fn top_bar(&mut self, ui: &mut egui::Ui, now: f64) {
-        let frame = egui::Frame::NONE.fill(theme::PANEL).inner_margin(egui::Margin::symmetric(16, 8));
+        // no fill: the window's clear colour is the panel's
+        let frame = egui::Frame::NONE.inner_margin(egui::Margin::symmetric(16, 8));
         egui::Panel::top("top").frame(frame).resizable(false).show_separator_line(false).show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.label(egui::RichText::new("webtoonme").size(20.0).strong().color(theme::ACCENT));
@@ -330,7 +356,7 @@ impl BoothUi {
     }
 
     fn carousel_panel(&mut self, ui: &mut egui::Ui) {
-        let frame = egui::Frame::NONE.fill(theme::PANEL);
+        let frame = egui::Frame::NONE;
         let mut chosen = None;
         egui::Panel::bottom("carousel").frame(frame).resizable(false).exact_size(carousel::HEIGHT).show(ui, |ui| {
             chosen = self.carousel.show(ui);
@@ -541,7 +567,6 @@ impl BoothUi {
             let space = ui.available_rect_before_wrap();
             self.attract_shown = false;
             let Some(stylized) = feed.stylized else {
-                ui.painter().rect_filled(space, CornerRadius::ZERO, theme::BACKGROUND);
                 let text = match (&self.source_lost, &self.message) {
                     (Some(_), _) => "",
                     (None, Some(m)) => m.as_str(),
@@ -566,23 +591,16 @@ impl BoothUi {
             };
             let uv = fit::uv(self.mirror);
             let view = fit::fit(right, stylized.size);
-            if left.is_some() {
-                ui.painter().rect_filled(space, CornerRadius::ZERO, theme::BACKGROUND);
-            } else {
-                // only the bars around the picture: a software renderer pays for every pixel drawn twice
-                for bar in fit::bars(space, view) {
-                    ui.painter().rect_filled(bar, CornerRadius::ZERO, theme::BACKGROUND);
-                }
-            }
+            // the rest of `space` is the renderer's clear colour (theme::BACKGROUND)
             if let (Some(left), Some(original)) = (left, feed.original) {
                 let r = fit::fit(left, original.size);
-                ui.painter().image(original.texture, r, uv, Color32::WHITE);
+                feed.pictures.draw(ui.painter(), original.texture, r, uv, 1.0);
                 caption(ui, r, "camera");
             }
             self.feed_rect = Some(view);
-            ui.painter().image(stylized.texture, view, uv, Color32::WHITE);
+            feed.pictures.draw(ui.painter(), stylized.texture, view, uv, 1.0);
             if let Some((previous, opacity)) = feed.fading {
-                ui.painter().image(previous, view, uv, Color32::WHITE.gamma_multiply(opacity.clamp(0.0, 1.0)));
+                feed.pictures.draw(ui.painter(), previous, view, uv, opacity);
             }
             if left.is_some() {
                 caption(ui, view, "webtoon");
