@@ -15,6 +15,8 @@ use crate::cli::BenchArgs;
 use crate::compose::Compositor;
 use crate::perception::{Perception, PerceptionConfig};
 use crate::pipeline::{Next, Pipeline};
+use crate::record::Fps;
+use crate::record::clip::ClipRecorder;
 use crate::render::{character_index, compose_frame, compose_params, installed_characters, stylize_stage};
 use crate::source::capture::CaptureMode;
 use crate::source::demo::{DemoConfig, DemoScene, DemoSource, timeline};
@@ -82,6 +84,8 @@ pub struct BenchReport {
     /// Frame-to-frame change of input and output where the scene is still (the demo's still
     /// stretch, an image source); `null` for video or `--perception-only`.
     pub stability: Option<Stability>,
+    /// With `--record`: the clip written alongside (null without).
+    pub recording: Option<RecordingReport>,
     /// Capture to the finished frame (composited, or analysed with `--perception-only`), ms.
     pub latency_ms: Percentiles,
     /// Per-stage wall time, milliseconds.
@@ -103,6 +107,17 @@ pub struct BenchReport {
     pub dropped: u64,
     pub provider: String,
     pub peak_rss_mb: f64,
+}
+
+/// What `--record` wrote while the bench ran.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordingReport {
+    pub path: String,
+    /// Frames in the file.
+    pub frames: u64,
+    /// Frames the encoder queue dropped (it was behind).
+    pub dropped: u64,
+    pub seconds: f64,
 }
 
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
@@ -181,6 +196,14 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
     let (mut frame_ms, mut by_faces) = (Vec::with_capacity(n), BTreeMap::<usize, (f64, u64)>::new());
     let mut last_done: Option<Instant> = None;
     let mut stability = StabilityMeter::default();
+    let mut clip = match (&args.record, composing.is_some()) {
+        (Some(path), true) => {
+            let fps = Fps::from_f64(info.fps).unwrap_or(Fps::integer(30).expect("30 fps"));
+            Some(ClipRecorder::start(path, info.width, info.height, fps, Duration::from_secs(24 * 3600))?)
+        }
+        (Some(_), false) => anyhow::bail!("--record needs the stylized output: drop --perception-only"),
+        (None, _) => None,
+    };
     loop {
         match pipeline.recv(Duration::from_secs(5))? {
             Next::Frame(out) => {
@@ -188,6 +211,9 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
                 let t0 = Instant::now();
                 if let Some((set, _, compositor)) = composing.as_mut() {
                     let params = compose_params(&set.packs[out.stylized.scene_character]);
+                    if let Some(clip) = &clip {
+                        composed = clip.buffer(); // the encoder gives its buffers back
+                    }
                     compose_frame(compositor, &out.frame, &out.analysis, &out.stylized, params, &mut composed)?;
                 }
                 let compose_time = t0.elapsed();
@@ -205,6 +231,11 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
                     if composing.is_some() && (still(seq) || still(seq + 1)) {
                         stability.add(seq, &out.frame.rgb, &composed, still(seq));
                     }
+                }
+                if let Some(clip) = clip.as_mut()
+                    && seen > WARMUP_FRAMES
+                {
+                    clip.offer(out.frame.captured_at, std::mem::take(&mut composed));
                 }
                 last_done = Some(done);
                 if seen == WARMUP_FRAMES {
@@ -238,6 +269,18 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
         }
     }
     let wall = started.map(|s| s.elapsed().as_secs_f64()).unwrap_or(0.0);
+    let recording = match clip {
+        Some(clip) => {
+            let summary = clip.finish()?;
+            Some(RecordingReport {
+                path: summary.path.display().to_string(),
+                frames: summary.stats.frames,
+                dropped: summary.dropped,
+                seconds: summary.stats.duration.as_secs_f64(),
+            })
+        }
+        None => None,
+    };
     let dropped = pipeline.ring_stats().dropped;
     let provider = pipeline.provider().to_string();
     pipeline.shutdown()?;
@@ -279,6 +322,7 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
         slowest_stage,
         slowest_stage_ms,
         stability: stability.report(),
+        recording,
         latency_ms: Percentiles::of(&mut latency),
         stages_ms: stages,
         stylize_model_ms: Percentiles::of(&mut stylize_model),

@@ -83,6 +83,19 @@ pub struct LiveArgs {
     /// Test hook: the source fails after N frames and the next two reopen attempts fail too.
     #[arg(long, hide = true, value_name = "N")]
     pub simulate_source_loss: Option<u64>,
+    /// Test hook: press keys when the feed has delivered so many frames, e.g. `30:R,200:R,210:P`
+    /// (egui key names; the same path as a real key press).
+    #[arg(long, hide = true, value_delimiter = ',', value_name = "FRAME:KEY", value_parser = parse_press)]
+    pub press: Vec<(u64, String)>,
+}
+
+fn parse_press(s: &str) -> Result<(u64, String), String> {
+    let (frame, key) = s.split_once(':').ok_or_else(|| format!("'{s}': expected FRAME:KEY"))?;
+    let frame = frame.trim().parse().map_err(|_| format!("'{frame}' is not a frame count"))?;
+    if eframe::egui::Key::from_name(key.trim()).is_none() {
+        return Err(format!("'{key}' is not a key name (e.g. R, P, T, F11)"));
+    }
+    Ok((frame, key.trim().to_string()))
 }
 
 /// `--present-mode`.
@@ -183,6 +196,10 @@ pub struct BenchArgs {
     /// Camera-like noise on the demo source (standard deviation, 0-255 units; 0 = off).
     #[arg(long, default_value_t = 3.0)]
     pub noise: f32,
+    /// Also record the stylized output to this MP4, as the window's record button does (encoder
+    /// on its own thread; frames it cannot take are dropped and counted). Replaces the file.
+    #[arg(long, value_name = "OUT.mp4")]
+    pub record: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

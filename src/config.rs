@@ -1,6 +1,6 @@
 //! The booth's remembered settings: camera and resolution, execution provider, output folder,
-//! mirror, default character, "everyone different", face labels, and the kiosk timeouts and
-//! leave key. Stored as TOML in the platform's config folder.
+//! mirror, default character, "everyone different", face labels, the kiosk timeouts and leave
+//! key, and the recording settings (countdown, clip length, photos with the camera picture). Stored as TOML in the platform's config folder.
 //!
 //! In: the config file (`WEBTOONME_CONFIG` names it; else `$XDG_CONFIG_HOME/webtoonme/config.toml`,
 //! else `~/.config/webtoonme/config.toml` on Linux, the usual folder elsewhere). Out: a [`Config`]
@@ -85,6 +85,24 @@ impl Default for Kiosk {
     }
 }
 
+/// Clips, photos and strips.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Recording {
+    /// Seconds counted down before a clip starts and before each strip shot (0: none).
+    pub countdown_s: u32,
+    /// A clip stops by itself after this many seconds.
+    pub max_clip_s: u32,
+    /// Photos carry the camera picture beside the webtoon one.
+    pub photo_with_original: bool,
+}
+
+impl Default for Recording {
+    fn default() -> Self {
+        Self { countdown_s: 3, max_clip_s: 30, photo_with_original: false }
+    }
+}
+
 /// Everything the booth remembers between runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -106,6 +124,7 @@ pub struct Config {
     /// Small name labels near faces.
     pub show_labels: bool,
     pub kiosk: Kiosk,
+    pub recording: Recording,
 }
 
 impl Default for Config {
@@ -120,6 +139,7 @@ impl Default for Config {
             everyone_different: false,
             show_labels: false,
             kiosk: Kiosk::default(),
+            recording: Recording::default(),
         }
     }
 }
@@ -218,6 +238,15 @@ impl Config {
         {
             problems.push(format!("kiosk.leave_key '{key}' is not a key name (e.g. F10, End, Q)"));
             k.leave_key = None;
+        }
+        let r = &mut self.recording;
+        if r.countdown_s > 10 {
+            problems.push(format!("recording.countdown_s {} is outside 0..10", r.countdown_s));
+            r.countdown_s = Recording::default().countdown_s;
+        }
+        if !(1..=600).contains(&r.max_clip_s) {
+            problems.push(format!("recording.max_clip_s {} is outside 1..600", r.max_clip_s));
+            r.max_clip_s = Recording::default().max_clip_s;
         }
         if self.output_folder.as_os_str().is_empty() {
             problems.push("output_folder is empty".into());

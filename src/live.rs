@@ -125,6 +125,7 @@ fn run_window(args: &LiveArgs) -> anyhow::Result<()> {
         exit_after_frames: args.exit_after_frames,
         screenshot: args.screenshot.clone(),
         auto_switch_frames: args.auto_switch_frames,
+        press: args.press.iter().filter_map(|(f, k)| Some((*f, eframe::egui::Key::from_name(k)?))).collect(),
         report_repaints: args.report_repaints,
         present_mode: match args.present_mode {
             PresentChoice::AutoNoVsync => wgpu::PresentMode::AutoNoVsync,

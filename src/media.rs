@@ -18,7 +18,8 @@ use crate::frame::Frame;
 use crate::perception::runtime::ExecutionChoice;
 use crate::perception::{FrameAnalysis, Perception, PerceptionConfig};
 use crate::pipeline::{Next, Pipeline};
-use crate::record::{AudioSource, EncoderThread, Fps, Pushed, VideoWriter};
+use crate::record::clip::{ClipRecorder, ClipSummary, Offer};
+use crate::record::{AudioSource, EncoderThread, Fps, VideoWriter};
 use crate::render::{character_index, compose_frame, compose_params, installed_characters, stylize_stage};
 use crate::source::FrameSource;
 use crate::source::capture::CaptureMode;
@@ -170,12 +171,10 @@ pub fn video(args: &VideoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Frames the live recorder lets wait for the encoder before it drops.
-const RECORD_QUEUE: usize = 4;
-
 /// `webtoonme record`: a clip of the stylized live output. Capture runs in real time (the ring
 /// drops when the pipeline is slow); frames keep their capture times; the encoder runs on its
-/// own thread behind a bounded queue and frames it cannot take are dropped, never waited for.
+/// own thread behind a bounded queue and frames it cannot take are dropped, never waited for
+/// ([`ClipRecorder`], the same as the window's record button).
 pub fn record(args: &RecordArgs) -> anyhow::Result<()> {
     if !(args.seconds > 0.0 && args.seconds.is_finite()) {
         anyhow::bail!("--seconds must be a positive number, not {}", args.seconds);
@@ -192,8 +191,8 @@ pub fn record(args: &RecordArgs) -> anyhow::Result<()> {
     let info = pipeline.source().clone();
     let fps = Fps::from_f64(info.fps).unwrap_or(Fps::integer(30).expect("30 fps"));
     let output = unique_path(&args.output);
-    let writer = VideoWriter::create(&output, info.width, info.height, fps, None)?;
-    let encoder = EncoderThread::start(writer, RECORD_QUEUE)?;
+    let length = Duration::from_secs_f64(args.seconds);
+    let mut clip = ClipRecorder::start(&output, info.width, info.height, fps, length)?;
     eprintln!(
         "recording {} {}x{} @ {fps} fps to {} for {} s",
         info.name,
@@ -203,10 +202,7 @@ pub fn record(args: &RecordArgs) -> anyhow::Result<()> {
         args.seconds
     );
 
-    let length = Duration::from_secs_f64(args.seconds);
     let started = Instant::now();
-    let mut origin: Option<Instant> = None;
-    let mut last_pts: Option<Duration> = None;
     let mut frames = 0u64;
     while started.elapsed() < length + Duration::from_secs(30) {
         let o = match pipeline.recv(Duration::from_millis(200))? {
@@ -214,53 +210,40 @@ pub fn record(args: &RecordArgs) -> anyhow::Result<()> {
             Next::Waiting => continue,
             Next::Ended => break,
         };
-        // pts: capture time since the first recorded frame's capture
-        let t0 = *origin.get_or_insert(o.frame.captured_at);
-        let pts = o.frame.captured_at.saturating_duration_since(t0);
-        if pts >= length {
+        let captured_at = o.frame.captured_at;
+        if !clip.wants(captured_at) {
             pipeline.recycle(o);
-            break;
-        }
-        if last_pts.is_some_and(|l| pts <= l + Duration::from_millis(1)) {
-            pipeline.recycle(o);
+            if clip.is_past_end(captured_at) {
+                break;
+            }
             continue;
         }
         let params = compose_params(&set.packs[o.stylized.scene_character]);
-        let mut out = encoder.buffer();
+        let mut out = clip.buffer();
         compose_frame(&mut compositor, &o.frame, &o.analysis, &o.stylized, params, &mut out)?;
         pipeline.recycle(o);
         frames += 1;
-        match encoder.try_push(out, pts) {
-            Pushed::Queued => last_pts = Some(pts),
-            Pushed::Dropped(_) => {}
-            Pushed::Stopped => break, // the encoder failed; finish() says why
+        match clip.offer(captured_at, out) {
+            Offer::Queued | Offer::Dropped => {}
+            Offer::Full | Offer::Stopped => break, // the length is reached / the encoder failed: finish() says why
         }
     }
     let ring_dropped = pipeline.ring_stats().dropped;
     pipeline.shutdown()?;
-    let dropped = encoder.dropped();
-    let stats = encoder.finish()?;
+    let ClipSummary { path, stats, dropped } = clip.finish()?;
     println!(
         "{}: {} frames, {:.2} s ({} composed, {dropped} dropped by the encoder queue, {ring_dropped} skipped by the live pipeline)",
-        output.display(),
+        path.display(),
         stats.frames,
         stats.duration.as_secs_f64(),
         frames
     );
     println!("dropped frames: {dropped}");
-    println!("saved: {}", output.display());
+    println!("saved: {}", path.display());
     Ok(())
 }
 
-/// `path` if nothing is there, else the first free "NAME (2).EXT", "NAME (3).EXT", ...
-pub fn unique_path(path: &Path) -> std::path::PathBuf {
-    if !path.exists() {
-        return path.to_path_buf();
-    }
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
-    (2u32..).map(|n| path.with_file_name(format!("{stem} ({n}){ext}"))).find(|p| !p.exists()).expect("a free name")
-}
+pub use crate::record::names::unique_path;
 
 /// Mean time per stage over a run (milliseconds), printed at the end of `video`.
 #[derive(Default)]

@@ -57,6 +57,12 @@ pub fn characters_dirs() -> Vec<PathBuf> {
     dirs
 }
 
+/// The four-cut strip's style folder (`strip.toml` and its pictures): `WEBTOONME_STRIP`, else
+/// `<home>/assets/strip`.
+pub fn strip_dir() -> PathBuf {
+    std::env::var_os("WEBTOONME_STRIP").map(PathBuf::from).unwrap_or_else(|| home().join("assets").join("strip"))
+}
+
 /// Where TensorRT keeps engines between runs.
 pub fn trt_cache_dir() -> PathBuf {
     home().join("runtime").join("trt-cache")

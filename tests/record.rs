@@ -635,3 +635,48 @@ fn a_disk_filling_up_stops_the_recording_and_keeps_what_was_written() {
     assert_eq!(decoded.len() as u64, frames);
     cleanup(&dir);
 }
+
+/// A live clip ([`ClipRecorder`], what `record` and the window's button use): frames at the
+/// capture times they came with, a frame that is not newer than the last is not kept, and the
+/// clip ends at its maximum length with the frames before it.
+#[test]
+fn a_live_clip_keeps_capture_times_and_stops_at_its_length() {
+    use std::time::Instant;
+    use webtoonme::record::clip::{ClipRecorder, Offer};
+    let dir = temp_dir("clip");
+    let path = dir.join("clip.mp4");
+    let (w, h) = (320, 240);
+    let backdrop = backdrop();
+    let mut clip = ClipRecorder::start(&path, w, h, Fps::integer(30).unwrap(), Duration::from_secs(1)).unwrap();
+    let t0 = Instant::now();
+    let mut offers = Vec::new();
+    // 40 ms apart with one repeated capture time: 25 frames a second for 1.4 s
+    for n in 0..36u32 {
+        let at = t0 + Duration::from_millis(40 * u64::from(n.saturating_sub(u32::from(n > 10))));
+        let offer = clip.offer(at, clip_frame(&backdrop, n, w, h));
+        offers.push(offer);
+        if offer == Offer::Full {
+            break;
+        }
+        // a slow sink: the encoder keeps up, nothing is dropped for being behind
+        std::thread::sleep(Duration::from_millis(8));
+    }
+    assert_eq!(offers[11], Offer::Dropped, "frame 11 repeats frame 10's capture time");
+    assert_eq!(offers.last(), Some(&Offer::Full), "{offers:?}");
+    let queued = offers.iter().filter(|o| **o == Offer::Queued).count();
+    assert_eq!(queued, 25, "one second at 25 frames a second: {offers:?}");
+    assert!(clip.length() <= Duration::from_secs(1));
+    let summary = clip.finish().unwrap();
+    assert_eq!(summary.stats.frames, 25);
+    assert_eq!(summary.dropped, 0);
+    let probe = ffprobe(&path);
+    let video = stream(&probe, "video");
+    assert_eq!(num(&video["nb_read_frames"]) as u64, 25);
+    // 25 frames 40 ms apart, the last lasting one nominal frame (1/30 s)
+    let duration = num(&probe["format"]["duration"]);
+    assert!((duration - (24.0 * 0.04 + 1.0 / 30.0)).abs() < 0.02, "duration {duration}");
+    let times = packet_times(&path);
+    assert!(times.windows(2).all(|p| p[1] > p[0]), "timestamps increase: {times:?}");
+    assert!(times.windows(2).all(|p| (p[1] - p[0]).as_secs_f64() > 0.035), "each 40 ms after the last");
+    cleanup(&dir);
+}

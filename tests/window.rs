@@ -139,3 +139,71 @@ fn a_lost_source_is_shown_retried_and_the_window_goes_on() {
     assert_eq!(std::fs::read_to_string(&config).unwrap(), "mirror = maybe\n", "an unchanged config is not rewritten");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// ffprobe's view of a file, or None when ffprobe is not installed (setup installs ffmpeg).
+fn ffprobe(path: &Path) -> Option<serde_json::Value> {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-show_format", "-show_streams", "-count_frames", "-of", "json"])
+        .arg(path)
+        .output()
+        .ok()?;
+    assert!(out.status.success(), "ffprobe rejects {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[test]
+fn record_photo_and_four_cut_from_the_window_land_in_the_output_folder() {
+    let dir = temp_dir("keep");
+    let folder = dir.join("out");
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!("output_folder = {:?}\n[recording]\ncountdown_s = 1\n", folder.display().to_string()),
+    )
+    .unwrap();
+    // R at frame 20 (a one-second countdown, then the clip), R again at 100: a clip of about
+    // three seconds; a photo at 110; a four-cut strip from 120 (four shots a second apart)
+    let presses = "20:R,100:R,110:P,120:T";
+    let Some((_, stdout, _)) = live(&["--press", presses, "--exit-after-frames", "260"], &config) else {
+        return;
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .unwrap_or_else(|e| panic!("{}: {e}\n{stdout}", folder.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let named = |suffix: &str| -> Vec<&PathBuf> {
+        files.iter().filter(|p| p.file_name().unwrap().to_string_lossy().ends_with(suffix)).collect()
+    };
+    let (clips, photos, strips) = (named(".mp4"), named("_photo.png"), named("_strip.png"));
+    assert_eq!((clips.len(), photos.len(), strips.len()), (1, 1, 1), "{files:?}\n{stdout}");
+    for f in &files {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with("webtoonme_20") && name.contains("_haru"), "date, time and character in {name}");
+    }
+    assert!(
+        stdout.contains("saved clip") && stdout.contains("saved photo") && stdout.contains("saved four-cut strip"),
+        "{stdout}"
+    );
+
+    let photo = image::open(photos[0]).unwrap();
+    assert_eq!((photo.width(), photo.height()), (1280, 720), "the photo is the full frame");
+    let strip = image::open(strips[0]).unwrap();
+    let style = webtoonme::record::strip::StripStyle::default();
+    assert_eq!((strip.width(), strip.height()), style.size(), "the strip in the shipped look");
+
+    if let Some(probe) = ffprobe(clips[0]) {
+        let video = &probe["streams"][0];
+        assert_eq!(video["codec_name"], "h264");
+        assert_eq!(video["pix_fmt"], "yuv420p");
+        assert_eq!((video["width"].as_u64(), video["height"].as_u64()), (Some(1280), Some(720)));
+        let duration: f64 = probe["format"]["duration"].as_str().unwrap().parse().unwrap();
+        let frames: u64 = video["nb_read_frames"].as_str().unwrap().parse().unwrap();
+        // 80 pipeline frames between the presses, less the countdown: seconds, not an instant
+        assert!((1.0..8.0).contains(&duration), "clip of {duration:.2} s");
+        assert!(frames as f64 >= duration * 8.0, "{frames} frames in {duration:.2} s");
+        let comment = probe["format"]["tags"]["comment"].as_str().unwrap_or_default();
+        assert!(comment.starts_with("dropped_frames="), "the drop count is in the file: {comment:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -13,7 +13,7 @@ use eframe::egui::{self, Event, Key, Modifiers, PointerButton, Pos2, TextureHand
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use image::{RgbImage, imageops};
-use webtoonme::app::{Action, BoothUi, EguiImages, FeedView, Shown, ShownFace};
+use webtoonme::app::{Action, BoothUi, CaptureFlow, EguiImages, FeedView, RecordingView, Shown, ShownFace};
 use webtoonme::character::CharacterSet;
 use webtoonme::config::{Config, Provider};
 use webtoonme::source::SourceSpec;
@@ -44,6 +44,8 @@ struct Booth {
     previous: Option<TextureHandle>,
     faces: Vec<ShownFace>,
     actions: Vec<Action>,
+    /// The stand-in recorder: when the clip started (UI time).
+    recording_since: Option<f64>,
 }
 
 /// Two people side by side (1280x720), each in the character they wear.
@@ -89,6 +91,7 @@ impl Booth {
             previous: None,
             faces: Vec::new(),
             actions: Vec::new(),
+            recording_since: None,
         }
     }
 
@@ -143,6 +146,11 @@ impl Booth {
             faces: &self.faces,
             status: &status,
             pictures: &EguiImages,
+            recording: self.recording_since.map(|since| RecordingView {
+                length: std::time::Duration::from_secs_f64((ctx.input(|i| i.time) - since).max(0.0)),
+                max: std::time::Duration::from_secs(30),
+                dropped: 0,
+            }),
         };
         let booth = self.ui.as_mut().unwrap();
         booth.show(ui, &view);
@@ -150,6 +158,8 @@ impl Booth {
         for action in booth.take_actions() {
             match &action {
                 Action::Choose(i) => self.wearing = [*i, *i],
+                Action::StartClip => self.recording_since = Some(ctx.input(|i| i.time)),
+                Action::StopClip => self.recording_since = None,
                 Action::CycleTrack(t) => {
                     let k = FACES.iter().position(|(id, _)| id == t).unwrap();
                     self.wearing[k] = (self.wearing[k] + 1) % n;
@@ -370,4 +380,96 @@ fn a_character_change_fades_the_old_picture_over_the_new_one() {
     let darker =
         samples.iter().filter(|&&p| luminance(&half, p) < luminance(&old, p).min(luminance(&new, p)) - 8.0).count();
     assert!(darker < 5, "{darker} of {} pixels went dark in the feed while fading", samples.len());
+}
+
+#[test]
+fn record_counts_down_then_records_with_a_red_dot_and_stops() {
+    let mut cfg = config();
+    cfg.recording.countdown_s = 3;
+    let mut h = harness(cfg, false);
+    h.get_by_label("Record  R").click();
+    h.run_steps(2);
+    assert!(matches!(h.state().ui().capture, CaptureFlow::ClipCountdown { .. }));
+    assert!(!h.state().actions.contains(&Action::StartClip), "no clip before the countdown ends");
+    wait(&mut h, 1.5);
+    h.snapshot("window/record_countdown");
+    wait(&mut h, 1.6);
+    assert!(h.state().actions.contains(&Action::StartClip), "the clip starts after 3 s: {:?}", h.state().actions);
+    assert!(matches!(h.state().ui().capture, CaptureFlow::Recording { .. }));
+    wait(&mut h, 2.0);
+    assert!(h.query_by_label("Stop  R").is_some(), "the button says Stop while recording");
+    h.snapshot("window/recording");
+    h.key_press(Key::R);
+    h.run_steps(2);
+    assert_eq!(h.state().actions.iter().filter(|a| **a == Action::StopClip).count(), 1);
+    assert_eq!(h.state().ui().capture, CaptureFlow::Idle);
+    assert!(h.query_by_label("Record  R").is_some());
+
+    // a countdown pressed again is cancelled, nothing is recorded
+    h.state_mut().actions.clear();
+    h.key_press(Key::R);
+    h.run_steps(3);
+    h.key_press(Key::R);
+    wait(&mut h, 4.0);
+    assert!(!h.state().actions.contains(&Action::StartClip), "{:?}", h.state().actions);
+}
+
+#[test]
+fn a_clip_that_ends_by_itself_returns_the_button_to_record() {
+    let mut cfg = config();
+    cfg.recording.countdown_s = 0;
+    let mut h = harness(cfg, false);
+    h.key_press(Key::R);
+    h.run_steps(2);
+    assert!(h.state().actions.contains(&Action::StartClip), "no countdown: at once");
+    // the recorder stops (its maximum length, a full disk): the screen follows
+    h.state_mut().recording_since = None;
+    wait(&mut h, 1.5);
+    assert_eq!(h.state().ui().capture, CaptureFlow::Idle);
+    assert!(h.query_by_label("Record  R").is_some());
+}
+
+#[test]
+fn four_cut_takes_four_shots_a_countdown_apart_and_photo_flashes() {
+    let mut cfg = config();
+    cfg.recording.countdown_s = 2;
+    let mut h = harness(cfg, false);
+    h.get_by_label("Four-cut  T").click();
+    h.run_steps(1);
+    let shots = |h: &Harness<'_, Booth>| {
+        h.state()
+            .actions
+            .iter()
+            .filter_map(|a| if let Action::StripShot(k) = a { Some(*k) } else { None })
+            .collect::<Vec<_>>()
+    };
+    wait(&mut h, 1.0);
+    assert!(shots(&h).is_empty(), "the first shot waits for its countdown");
+    h.snapshot("window/strip_countdown");
+    wait(&mut h, 1.2);
+    assert_eq!(shots(&h), vec![0]);
+    wait(&mut h, 2.0);
+    assert_eq!(shots(&h), vec![0, 1]);
+    wait(&mut h, 4.2);
+    assert_eq!(shots(&h), vec![0, 1, 2, 3], "four shots, two seconds apart");
+    wait(&mut h, 3.0);
+    assert_eq!(shots(&h).len(), 4, "and no more");
+    assert_eq!(h.state().ui().capture, CaptureFlow::Idle);
+
+    // a photo: at once, with a flash over the picture
+    let before = h.render().unwrap();
+    h.key_press(Key::P);
+    h.run_steps(1);
+    assert!(h.state().actions.contains(&Action::TakePhoto));
+    let flash = h.render().unwrap();
+    let r = h.state().ui().feed_rect.unwrap();
+    let mean = |img: &image::RgbaImage| {
+        let px: Vec<f32> = (r.min.y as u32 + 2..r.max.y as u32 - 2)
+            .step_by(9)
+            .flat_map(|y| (r.min.x as u32 + 2..r.max.x as u32 - 2).step_by(9).map(move |x| (x, y)))
+            .map(|(x, y)| img.get_pixel(x, y).0[..3].iter().map(|&c| c as f32).sum::<f32>() / 3.0)
+            .collect();
+        px.iter().sum::<f32>() / px.len() as f32
+    };
+    assert!(mean(&flash) > mean(&before) + 40.0, "the picture flashes white: {} -> {}", mean(&before), mean(&flash));
 }

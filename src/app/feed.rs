@@ -171,13 +171,15 @@ impl LiveFeed {
     }
 
     /// Takes every waiting output without blocking, keeps the newest, composites it (and uploads
-    /// the camera frame when `original` is asked for).
+    /// the camera frame when `original` is asked for); `composed` sees the compositor's texture
+    /// and the frame right after (recording, photos).
     pub fn poll(
         &mut self,
         pipeline: &Pipeline,
         characters: &CharacterSet,
         render_state: &egui_wgpu::RenderState,
         original: bool,
+        composed: &mut dyn FnMut(&wgpu::Texture, &Frame),
     ) -> anyhow::Result<Poll> {
         let mut newest: Option<PipelineOutput> = None;
         let mut ended = false;
@@ -204,6 +206,11 @@ impl LiveFeed {
             self.keep_previous(render_state);
         }
         let shown = self.show(&out, characters, render_state);
+        if shown.is_ok()
+            && let Some(texture) = &self.current
+        {
+            composed(texture, &out.frame);
+        }
         if original {
             self.upload_original(&out.frame, render_state);
         }

@@ -15,6 +15,9 @@
 mod carousel;
 mod feed;
 mod fit;
+mod grab;
+mod keeper;
+mod keepsakes;
 mod kiosk;
 mod picture;
 mod screenshot;
@@ -39,8 +42,9 @@ use crate::stylize::assign::AssignMode;
 
 pub use feed::ShownFace;
 use feed::{LiveFeed, Poll};
+use keepsakes::{Keepsakes, Worn};
 use screenshot::ScreenshotState;
-pub use ui::{Action, BoothUi, DrawPicture, EguiImages, FeedView, Shown};
+pub use ui::{Action, BoothUi, CaptureFlow, DrawPicture, EguiImages, FeedView, RecordingView, Shown};
 
 /// Window size when not fullscreen, points.
 pub const WINDOW_SIZE: [f32; 2] = [1280.0, 720.0];
@@ -83,6 +87,8 @@ pub struct BoothOptions {
     pub screenshot: Option<PathBuf>,
     /// Switch to the next character every N frames and report when each switch is on screen.
     pub auto_switch_frames: Option<u64>,
+    /// Test hook: keys pressed when the feed has delivered so many frames (in order).
+    pub press: Vec<(u64, egui::Key)>,
     /// Print repaints and frames per second once a second.
     pub report_repaints: bool,
     pub present_mode: wgpu::PresentMode,
@@ -166,6 +172,9 @@ pub fn run(pipeline: Pipeline, options: BoothOptions) -> anyhow::Result<BoothSum
                 factory: options.factory,
                 render_state,
                 feed,
+                keepsakes: Keepsakes::default(),
+                press: options.press.into_iter().rev().collect(),
+                ui_time: 0.0,
                 ui,
                 characters: options.characters,
                 actions: Vec::with_capacity(8),
@@ -197,6 +206,12 @@ struct BoothApp {
     source: Option<SourceInfo>,
     render_state: egui_wgpu::RenderState,
     feed: LiveFeed,
+    /// Clips, photos and strips.
+    keepsakes: Keepsakes,
+    /// `--press`, the next one last.
+    press: Vec<(u64, egui::Key)>,
+    /// egui's clock at this repaint (seconds).
+    ui_time: f64,
     ui: BoothUi,
     characters: Arc<CharacterSet>,
     /// Actions of this frame (reused).
@@ -232,7 +247,11 @@ struct RepaintReport {
 impl BoothApp {
     fn poll(&mut self) {
         let Some(pipeline) = &self.pipeline else { return };
-        match self.feed.poll(pipeline, &self.characters, &self.render_state, self.ui.side_by_side) {
+        let (keepsakes, render_state) = (&mut self.keepsakes, &self.render_state);
+        let mut composed = |texture: &wgpu::Texture, frame: &crate::frame::Frame| {
+            keepsakes.composed(&render_state.device, &render_state.queue, texture, frame);
+        };
+        match self.feed.poll(pipeline, &self.characters, &self.render_state, self.ui.side_by_side, &mut composed) {
             Ok(Poll::Shown | Poll::Nothing) => {}
             Ok(Poll::Ended) => {
                 if self.ui.message.is_none() {
@@ -386,6 +405,57 @@ impl BoothApp {
                 }
             }
             Action::Restart => self.restart(),
+            Action::StartClip => {
+                let folder = self.ui.config.output_folder.clone();
+                let worn = self.worn();
+                match &self.source {
+                    Some(info) => {
+                        let (size, fps) = ([info.width, info.height], info.fps);
+                        self.keepsakes.start_clip(&folder, &worn, size, fps, &self.ui.config.recording);
+                    }
+                    None => self.keepsakes_message("no picture to record yet".into()),
+                }
+            }
+            Action::StopClip => self.keepsakes.stop_clip(),
+            Action::TakePhoto => {
+                let worn = self.worn();
+                self.keepsakes.take_photo(worn, self.ui.config.recording.photo_with_original);
+            }
+            Action::StripShot(k) => {
+                let worn = self.worn();
+                self.keepsakes.take_strip_shot(*k, &worn);
+            }
+        }
+    }
+
+    /// The characters worn in the frame on screen: the scene's, then each face's.
+    fn worn(&self) -> Worn {
+        let mut worn = Worn::default();
+        let faces = self.feed.faces.iter().filter_map(|f| f.character);
+        for index in self.feed.scene_character.into_iter().chain(faces) {
+            if let Some(pack) = self.characters.packs.get(index)
+                && !worn.ids.contains(&pack.id)
+            {
+                worn.ids.push(pack.id.clone());
+                worn.names.push(pack.name.clone());
+            }
+        }
+        worn
+    }
+
+    fn keepsakes_message(&mut self, line: String) {
+        println!("live: {line}");
+        let now = self.ui_time;
+        self.ui.toast(line, now);
+    }
+
+    /// Grabbed frames to the recorder and the keeper; what they kept to the screen.
+    fn keep(&mut self) {
+        let folder = self.ui.config.output_folder.clone();
+        self.keepsakes.collect(&self.render_state.device, &folder, &crate::paths::strip_dir());
+        let lines: Vec<String> = self.keepsakes.take_messages().collect();
+        for line in lines {
+            self.keepsakes_message(line);
         }
     }
 
@@ -440,6 +510,14 @@ impl BoothApp {
         }
         self.status_lines.extend(self.feed.stats.lines());
         self.status_lines.push(format!("execution provider {provider}   dropped {dropped}"));
+        if let Some(r) = self.keepsakes.recording() {
+            self.status_lines.push(format!(
+                "recording {:.1} s of {} s, {} frames dropped by the encoder",
+                r.length.as_secs_f64(),
+                r.max.as_secs(),
+                r.dropped
+            ));
+        }
         self.status_lines.push(format!("renderer {}", self.feed.adapter_name()));
     }
 
@@ -482,6 +560,24 @@ impl BoothApp {
 }
 
 impl eframe::App for BoothApp {
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        while let Some(&(frame, key)) = self.press.last()
+            && self.feed.frames >= frame
+        {
+            self.press.pop();
+            println!("live: pressing {} at frame {}", key.name(), self.feed.frames);
+            for pressed in [true, false] {
+                raw_input.events.push(egui::Event::Key {
+                    key,
+                    physical_key: None,
+                    pressed,
+                    repeat: false,
+                    modifiers: egui::Modifiers::NONE,
+                });
+            }
+        }
+    }
+
     fn clear_color(&self, _visuals: &egui::Visuals) -> [f32; 4] {
         theme::BACKGROUND.to_normalized_gamma_f32()
     }
@@ -491,7 +587,9 @@ impl eframe::App for BoothApp {
         let ctx = ui.ctx().clone();
         self.feed.stats.repainted();
         self.finish_restart();
+        self.ui_time = ctx.input(|i| i.time);
         self.poll();
+        self.keep();
         self.watch_source();
         self.auto_switch();
         if self.warning_until.is_some_and(|t| Instant::now() >= t) {
@@ -506,6 +604,7 @@ impl eframe::App for BoothApp {
             faces: &self.feed.faces,
             status: &self.status_lines,
             pictures: &self.feed,
+            recording: self.keepsakes.recording(),
         };
         self.ui.show(ui, &view);
         let mut actions = std::mem::take(&mut self.actions);
@@ -523,6 +622,10 @@ impl eframe::App for BoothApp {
     }
 
     fn on_exit(&mut self) {
+        // a clip being recorded is closed, pictures being written are finished
+        for line in self.keepsakes.shutdown(Duration::from_secs(30)) {
+            println!("live: {line}");
+        }
         self.record_summary();
         if let Some(p) = self.pipeline.take() {
             let _ = p.shutdown();

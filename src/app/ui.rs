@@ -62,7 +62,44 @@ pub struct FeedView<'a> {
     pub status: &'a [String],
     /// Draws the pictures above (the live feed's own quad, or egui images).
     pub pictures: &'a dyn DrawPicture,
+    /// The clip being recorded (None: no clip).
+    pub recording: Option<RecordingView>,
 }
+
+/// The clip being recorded, as the screen shows it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RecordingView {
+    pub length: std::time::Duration,
+    pub max: std::time::Duration,
+    /// Frames the encoder could not take.
+    pub dropped: u64,
+}
+
+/// Countdowns, the clip, the strip's shots: what the booth is capturing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CaptureFlow {
+    Idle,
+    /// A clip starts at `at` (UI time, seconds).
+    ClipCountdown {
+        at: f64,
+    },
+    /// A clip is being recorded (since `since`).
+    Recording {
+        since: f64,
+    },
+    /// Four-cut strip: shot `next` (0..4) is taken at `at`.
+    Strip {
+        next: usize,
+        at: f64,
+    },
+}
+
+/// How long the white flash of a photo or shot lasts, seconds.
+const FLASH_S: f64 = 0.35;
+/// Width of the capture buttons' column at the right of the carousel, points.
+const CAPTURE_COLUMN: f32 = 170.0;
+/// How long a line about a kept file stays, seconds.
+const TOAST_S: f64 = 5.0;
 
 /// What the owner of the UI should do.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +114,14 @@ pub enum Action {
     SaveConfig,
     /// The source, its resolution or the execution provider changed: restart the pipeline.
     Restart,
+    /// Start recording a clip (after its countdown).
+    StartClip,
+    /// Stop the clip being recorded.
+    StopClip,
+    /// A photo of the frame on screen.
+    TakePhoto,
+    /// Shot k (0..4) of a four-cut strip.
+    StripShot(usize),
 }
 
 /// The settings being edited (applied on Save).
@@ -115,6 +160,12 @@ pub struct BoothUi {
     pub attract_shown: bool,
     /// Where the stylized frame was drawn in the last frame (window points).
     pub feed_rect: Option<Rect>,
+    /// Countdowns, the clip, the strip being shot.
+    pub capture: CaptureFlow,
+    /// When the last photo or shot was taken (UI time): the screen flashes.
+    flash_at: Option<f64>,
+    /// A line about a file kept (or not), and until when it shows (UI time).
+    toast: Option<(String, f64)>,
     /// Whether `show` paints the window's background itself. The window sets its renderer's
     /// clear colour to [`theme::BACKGROUND`] instead (one shape fewer over the whole window).
     pub paint_background: bool,
@@ -148,6 +199,9 @@ impl BoothUi {
             attract_shown: false,
             feed_rect: None,
             paint_background: true,
+            capture: CaptureFlow::Idle,
+            flash_at: None,
+            toast: None,
             config,
             config_path,
             source,
@@ -210,11 +264,12 @@ impl BoothUi {
             self.kiosk.keep_awake(now);
         }
         self.keys(&ctx, now);
+        self.capture_tick(now, feed.recording);
         self.controls_shown =
             self.draft.is_some() || self.kiosk.controls_visible(now, self.config.kiosk.hide_controls_after_s);
         if self.controls_shown {
             self.top_bar(ui, now);
-            self.carousel_panel(ui);
+            self.carousel_panel(ui, now);
         } else {
             ctx.set_cursor_icon(CursorIcon::None);
         }
@@ -267,6 +322,74 @@ impl BoothUi {
         };
     }
 
+    /// Record button (R): a countdown, then the clip; pressed again, the countdown is cancelled or
+    /// the clip stops.
+    pub fn press_record(&mut self, now: f64) {
+        self.capture = match self.capture {
+            CaptureFlow::Idle if self.config.recording.countdown_s == 0 => {
+                self.push(Action::StartClip);
+                CaptureFlow::Recording { since: now }
+            }
+            CaptureFlow::Idle => CaptureFlow::ClipCountdown { at: now + f64::from(self.config.recording.countdown_s) },
+            CaptureFlow::ClipCountdown { .. } => CaptureFlow::Idle,
+            CaptureFlow::Recording { .. } => {
+                self.push(Action::StopClip);
+                CaptureFlow::Idle
+            }
+            strip @ CaptureFlow::Strip { .. } => strip,
+        };
+    }
+
+    /// Photo button (P): the frame on screen, at once (also while a clip records).
+    pub fn press_photo(&mut self, now: f64) {
+        self.push(Action::TakePhoto);
+        self.flash_at = Some(now);
+    }
+
+    /// Four-cut button (T): four shots, each after a countdown.
+    pub fn press_strip(&mut self, now: f64) {
+        if self.capture == CaptureFlow::Idle {
+            self.capture = CaptureFlow::Strip { next: 0, at: now + self.countdown_s() };
+        }
+    }
+
+    /// Seconds before each strip shot (at least one: people need a moment to change pose).
+    fn countdown_s(&self) -> f64 {
+        f64::from(self.config.recording.countdown_s.max(1))
+    }
+
+    /// A line about a file kept (or not) for the next few seconds.
+    pub fn toast(&mut self, text: String, now: f64) {
+        self.toast = Some((text, now + TOAST_S));
+    }
+
+    /// Advances countdowns and shots; follows the clip the owner records.
+    fn capture_tick(&mut self, now: f64, recording: Option<RecordingView>) {
+        match self.capture {
+            CaptureFlow::ClipCountdown { at } if now >= at => {
+                self.push(Action::StartClip);
+                self.capture = CaptureFlow::Recording { since: now };
+            }
+            // the clip ended by itself (its length, a full disk): the owner no longer records
+            CaptureFlow::Recording { since } if recording.is_none() && now - since > 1.0 => {
+                self.capture = CaptureFlow::Idle;
+            }
+            CaptureFlow::Strip { next, at } if now >= at => {
+                self.push(Action::StripShot(next));
+                self.flash_at = Some(now);
+                self.capture = if next + 1 < crate::record::strip::SHOTS {
+                    CaptureFlow::Strip { next: next + 1, at: now + self.countdown_s() }
+                } else {
+                    CaptureFlow::Idle
+                };
+            }
+            _ => {}
+        }
+        if self.toast.as_ref().is_some_and(|(_, until)| now >= *until) {
+            self.toast = None;
+        }
+    }
+
     fn keys(&mut self, ctx: &egui::Context, now: f64) {
         if ctx.text_edit_focused() {
             return;
@@ -306,6 +429,15 @@ impl BoothUi {
         }
         if pressed(Key::S) {
             self.toggle_settings();
+        }
+        if pressed(Key::R) {
+            self.press_record(now);
+        }
+        if pressed(Key::P) {
+            self.press_photo(now);
+        }
+        if pressed(Key::T) {
+            self.press_strip(now);
         }
         if let Some(choice) = ctx.input(|i| self.carousel.keys(i)) {
             self.choose(choice);
@@ -355,14 +487,46 @@ impl BoothUi {
         });
     }
 
-    fn carousel_panel(&mut self, ui: &mut egui::Ui) {
+    fn carousel_panel(&mut self, ui: &mut egui::Ui, now: f64) {
         let frame = egui::Frame::NONE;
         let mut chosen = None;
         egui::Panel::bottom("carousel").frame(frame).resizable(false).exact_size(carousel::HEIGHT).show(ui, |ui| {
-            chosen = self.carousel.show(ui);
+            // the capture buttons in a column on the right, the cards centred in the rest
+            let area = ui.max_rect();
+            let column = Rect::from_min_max(pos2(area.max.x - CAPTURE_COLUMN, area.min.y), area.max);
+            let cards = Rect::from_min_max(area.min, pos2(column.min.x, area.max.y));
+            chosen = ui.scope_builder(egui::UiBuilder::new().max_rect(cards), |ui| self.carousel.show(ui)).inner;
+            self.capture_buttons(ui, column, now);
         });
         if let Some(choice) = chosen {
             self.choose(choice);
+        }
+    }
+
+    /// Record, photo and four-cut buttons, stacked in `column`.
+    fn capture_buttons(&mut self, ui: &mut egui::Ui, column: Rect, now: f64) {
+        let size = Vec2::new(CAPTURE_COLUMN - 36.0, 32.0);
+        let gap = 8.0;
+        let top = column.center().y - (3.0 * size.y + 2.0 * gap) * 0.5;
+        let at = |k: f32| Rect::from_min_size(pos2(column.min.x + 16.0, top + k * (size.y + gap)), size);
+        let (record, active) = match self.capture {
+            CaptureFlow::Recording { .. } => ("Stop  R", true),
+            CaptureFlow::ClipCountdown { .. } => ("Cancel  R", true),
+            _ => ("Record  R", false),
+        };
+        let button = |text: &str, active: bool| {
+            let text = egui::RichText::new(text).size(15.0).color(theme::TEXT);
+            egui::Button::new(text).fill(if active { theme::ACCENT } else { theme::CARD_HOVER })
+        };
+        let strip_running = matches!(self.capture, CaptureFlow::Strip { .. });
+        if ui.put(at(0.0), button(record, active)).clicked() {
+            self.press_record(now);
+        }
+        if ui.put(at(1.0), button("Photo  P", false)).clicked() {
+            self.press_photo(now);
+        }
+        if ui.put(at(2.0), button("Four-cut  T", strip_running)).clicked() {
+            self.press_strip(now);
         }
     }
 
@@ -508,6 +672,20 @@ impl BoothUi {
                     .response
                     .labelled_by(label);
                 ui.end_row();
+
+                let label = ui.label("Countdown").id;
+                ui.add(egui::DragValue::new(&mut draft.config.recording.countdown_s).range(0..=10).suffix(" s"))
+                    .labelled_by(label);
+                ui.end_row();
+
+                let label = ui.label("Clips up to").id;
+                ui.add(egui::DragValue::new(&mut draft.config.recording.max_clip_s).range(1..=600).suffix(" s"))
+                    .labelled_by(label);
+                ui.end_row();
+
+                let label = ui.label("Camera beside photo").id;
+                ui.checkbox(&mut draft.config.recording.photo_with_original, "").labelled_by(label);
+                ui.end_row();
             });
             ui.add_space(12.0);
             let restart = self.needs_restart(&draft);
@@ -643,12 +821,75 @@ impl BoothUi {
                 };
                 ui.painter().text(r.center(), Align2::CENTER_CENTER, text, FontId::proportional(16.0), theme::TEXT);
             }
+            self.capture_overlays(ui, view, feed.recording, now);
             if self.show_status {
-                status_overlay(ui, view, feed.status);
+                // below the "webtoon" caption when side by side
+                let below_caption = if left.is_some() { view.with_min_y(view.min.y + 34.0) } else { view };
+                status_overlay(ui, below_caption, feed.status);
             }
         });
         if let Some(track) = clicked_track {
             self.push(Action::CycleTrack(track));
+        }
+    }
+
+    /// The countdown's number, the recording's red dot and timer, the flash of a shot, and the
+    /// line about the last file kept.
+    fn capture_overlays(&self, ui: &egui::Ui, view: Rect, recording: Option<RecordingView>, now: f64) {
+        let painter = ui.painter();
+        let countdown = match self.capture {
+            CaptureFlow::ClipCountdown { at } => Some(("Recording in", at)),
+            CaptureFlow::Strip { next, at } => {
+                Some((["Shot 1 of 4", "Shot 2 of 4", "Shot 3 of 4", "Shot 4 of 4"][next.min(3)], at))
+            }
+            _ => None,
+        };
+        if let Some((label, at)) = countdown {
+            let left = (at - now).max(0.0);
+            let number = (left.ceil() as u32).max(1);
+            // each second's number grows in and fades a little
+            let phase = (1.0 - (left - left.floor())) as f32;
+            let size = 150.0 + 40.0 * (1.0 - phase);
+            let centre = view.center();
+            painter.circle_filled(centre, 110.0, Color32::from_rgba_premultiplied(0, 0, 0, 120));
+            painter.text(centre, Align2::CENTER_CENTER, number, FontId::proportional(size), theme::TEXT);
+            let galley = painter.layout_no_wrap(label.to_string(), FontId::proportional(24.0), theme::TEXT);
+            let pill = Rect::from_center_size(centre - Vec2::new(0.0, 142.0), galley.size() + Vec2::new(28.0, 12.0));
+            painter.rect_filled(pill, CornerRadius::same(14), theme::OVERLAY);
+            painter.galley(pill.min + Vec2::new(14.0, 6.0), galley, theme::TEXT);
+        }
+        if let Some(r) = recording {
+            let secs = |d: std::time::Duration| {
+                let s = d.as_secs();
+                format!("{}:{:02}", s / 60, s % 60)
+            };
+            let text = format!("REC  {} / {}", secs(r.length), secs(r.max));
+            let galley = painter.layout_no_wrap(text, FontId::proportional(18.0), theme::TEXT);
+            let pill = Rect::from_min_size(
+                pos2(view.max.x - galley.size().x - 52.0, view.min.y + 12.0),
+                galley.size() + Vec2::new(40.0, 10.0),
+            );
+            painter.rect_filled(pill, CornerRadius::same(12), theme::OVERLAY);
+            // the red dot blinks once a second
+            let on = (now.fract()) < 0.6;
+            let dot = Color32::from_rgb(235, 40, 50);
+            painter.circle_filled(
+                pill.left_center() + Vec2::new(16.0, 0.0),
+                7.0,
+                if on { dot } else { dot.gamma_multiply(0.35) },
+            );
+            painter.galley(pill.min + Vec2::new(30.0, 5.0), galley, theme::TEXT);
+        }
+        if let Some(t) = self.flash_at.filter(|t| now - t < FLASH_S) {
+            let a = (1.0 - (now - t) / FLASH_S).clamp(0.0, 1.0) as f32;
+            painter.rect_filled(view, CornerRadius::ZERO, Color32::WHITE.gamma_multiply(0.85 * a));
+        }
+        if let Some((text, _)) = &self.toast {
+            let galley = painter.layout_no_wrap(text.clone(), FontId::proportional(16.0), theme::TEXT);
+            let pill =
+                Rect::from_center_size(pos2(view.center().x, view.max.y - 96.0), galley.size() + Vec2::new(28.0, 14.0));
+            painter.rect_filled(pill, CornerRadius::same(12), theme::OVERLAY);
+            painter.galley(pill.min + Vec2::new(14.0, 7.0), galley, theme::TEXT);
         }
     }
 

@@ -1,4 +1,6 @@
-//! Writing video files: RGB frames in, an H.264 MP4 out, optionally with the input's audio copied.
+//! What the booth keeps: video files (this module: RGB frames in, an H.264 MP4 out, optionally
+//! with the input's audio copied), live clips ([`clip`]), photos ([`photo`]), four-cut strips
+//! ([`strip`]) and their file names ([`names`]).
 //!
 //! In: [`VideoWriter::create`] with the output path, the frame size, the nominal rate ([`Fps`],
 //! exact: 29.97 is 30000/1001) and optionally an [`AudioSource`]; then one packed RGB8 picture per
@@ -27,8 +29,12 @@
 //! last complete fragment, stays playable, and every later call returns [`RecordError::Write`].
 
 mod audio;
+pub mod clip;
 mod encoder;
 mod mux;
+pub mod names;
+pub mod photo;
+pub mod strip;
 mod thread;
 
 use std::fs::File;
