@@ -4,7 +4,9 @@
 //! docs/gallery/ before committing them.
 //!
 //! - `astronaut.jpg`: the photo and each built-in character (top), their faces zoomed (bottom);
-//! - `duo_everyone_different.jpg`: two people wearing different characters, and their faces.
+//! - `duo_everyone_different.jpg`: two people wearing different characters, and their faces;
+//! - each built-in character's `thumbnail.png` (the carousel's cards): its drawn face on the
+//!   astronaut, 128x128, keeping the style stamp setup checks (`webtoonme-style`).
 
 mod common;
 
@@ -78,6 +80,15 @@ fn gallery() {
     }
     save(&sheet, "astronaut.jpg");
 
+    // the carousel's thumbnails: each character's face
+    for (k, pack) in set.packs.iter().enumerate().filter(|(_, p)| p.builtin) {
+        let (out, _) = render(&photo, k, AssignMode::Default);
+        let thumb = face_zoom(&out, face, 1.7, 128, 128);
+        let path = pack.thumbnail.clone();
+        write_thumbnail(&thumb, &path);
+        println!("wrote {}", path.display());
+    }
+
     // two people, each in another character: the frame, then both faces stacked on the right
     let (out, analysis) = render(&duo(), 0, AssignMode::RoundRobin);
     assert_eq!(analysis.faces.len(), 2);
@@ -89,4 +100,24 @@ fn gallery() {
         imageops::replace(&mut sheet, &zoom, w as i64, (k as u32 * h / 2) as i64);
     }
     save(&sheet, "duo_everyone_different.jpg");
+}
+
+/// A thumbnail PNG with the style stamp of the one it replaces (setup notes a thumbnail made
+/// from another style).
+fn write_thumbnail(img: &RgbImage, path: &std::path::Path) {
+    let stamp = std::fs::File::open(path).ok().and_then(|f| {
+        let reader = png::Decoder::new(std::io::BufReader::new(f)).read_info().ok()?;
+        let text = &reader.info().uncompressed_latin1_text;
+        text.iter().find(|t| t.keyword == "webtoonme-style").map(|t| t.text.clone())
+    });
+    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut encoder = png::Encoder::new(file, img.width(), img.height());
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.add_text_chunk("Software".into(), "webtoonme tests/gallery.rs".into()).unwrap();
+    if let Some(stamp) = stamp {
+        encoder.add_text_chunk("webtoonme-style".into(), stamp).unwrap();
+    }
+    let mut writer = encoder.write_header().unwrap();
+    writer.write_image_data(img.as_raw()).unwrap();
 }
