@@ -404,7 +404,12 @@ impl BoothApp {
                     self.ui.message = Some(e.to_string());
                 }
             }
-            Action::Restart => self.restart(),
+            Action::Restart => {
+                // a new source may bring another frame size: the clip ends here, whole
+                self.keepsakes.stop_clip();
+                self.ui.capture = CaptureFlow::Idle;
+                self.restart();
+            }
             Action::StartClip => {
                 let folder = self.ui.config.output_folder.clone();
                 let worn = self.worn();
