@@ -6,7 +6,7 @@
 //! instead of being allocated per frame. `Drop` signals both threads and never blocks.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -34,6 +34,12 @@ const OUTPUT_DEPTH: usize = 2;
 /// not a queue's.
 const IN_FLIGHT_STYLIZED: usize = 3;
 const IN_FLIGHT_PERCEPTION_ONLY: usize = 2;
+
+/// Paced perception finishes this long before the stylize thread is expected to be free (timing
+/// jitter: a stylize thread left waiting would cost throughput).
+const PACE_MARGIN: Duration = Duration::from_millis(4);
+/// Perception never delays a frame longer than this for pacing.
+const PACE_MAX_WAIT: Duration = Duration::from_millis(60);
 
 /// A frame's place in the pipeline: taken by perception before it takes a frame, given back when
 /// the sink recycles or drops the [`PipelineOutput`] holding it.
@@ -190,9 +196,13 @@ impl Pipeline {
         // the last one: a frame perceived earlier would wait for it, so it is taken that much
         // later instead, and fresher (lower latency, the same throughput while perception is
         // the faster of the two)
+        // ... and, as far as the two threads' recent times tell, only so early that it finishes
+        // when the stylize thread does (`PACE_MARGIN` before)
         let (stylize_ready_tx, stylize_ready) = bounded::<()>(1);
         let _ = stylize_ready_tx.try_send(());
         let pace = stylize.is_some();
+        let stylize_us = Arc::new(AtomicU64::new(0));
+        let stylize_us_writer = stylize_us.clone();
         let in_flight = if stylize.is_some() { IN_FLIGHT_STYLIZED } else { IN_FLIGHT_PERCEPTION_ONLY };
         let (places, free_places) = bounded::<()>(in_flight);
         for _ in 0..in_flight {
@@ -204,6 +214,8 @@ impl Pipeline {
             std::thread::Builder::new().name("perception".into()).spawn(move || {
                 lower_priority();
                 let (mut place, mut ready) = (None, false);
+                // when to take the next frame, and perception's recent time per frame (µs)
+                let (mut take_at, mut perceive_us) = (None::<Instant>, 0.0f64);
                 while !stop.load(Ordering::Acquire) {
                     if place.is_none() {
                         match free_places.recv_timeout(Duration::from_millis(100)) {
@@ -215,7 +227,20 @@ impl Pipeline {
                     }
                     if pace && !ready {
                         ready = stylize_ready.recv_timeout(Duration::from_millis(100)).is_ok();
+                        if ready {
+                            let lead_us = stylize_us.load(Ordering::Acquire) as f64 - perceive_us;
+                            let lead = Duration::from_micros(lead_us.max(0.0) as u64).saturating_sub(PACE_MARGIN);
+                            take_at = Some(Instant::now() + lead.min(PACE_MAX_WAIT));
+                        }
                         continue;
+                    }
+                    if let Some(at) = take_at {
+                        let now = Instant::now();
+                        if now < at {
+                            std::thread::sleep((at - now).min(Duration::from_millis(10)));
+                            continue;
+                        }
+                        take_at = None;
                     }
                     let Some(frame) = ring.take(Duration::from_millis(100)) else {
                         if ring.is_closed() {
@@ -226,7 +251,10 @@ impl Pipeline {
                     let Products { mut analysis, stylized } = spare_rx.try_recv().unwrap_or_default();
                     let place = place.take().expect("a place was taken above");
                     ready = false;
-                    let result = perception.process(&frame, &mut analysis).map(|()| {
+                    let started = Instant::now();
+                    let processed = perception.process(&frame, &mut analysis);
+                    perceive_us = 0.8 * perceive_us + 0.2 * started.elapsed().as_micros() as f64;
+                    let result = processed.map(|()| {
                         let now = Instant::now();
                         PipelineOutput { frame, analysis, stylized, analysed_at: now, stylized_at: now, place }
                     });
@@ -250,6 +278,7 @@ impl Pipeline {
                         break;
                     }
                     let _ = stylize_ready_tx.try_send(());
+                    let started = Instant::now();
                     let result = item.and_then(|mut out| {
                         for command in command_rx.try_iter() {
                             apply_command(&mut stage, command, &out.analysis);
@@ -258,6 +287,9 @@ impl Pipeline {
                         out.stylized_at = Instant::now();
                         Ok(out)
                     });
+                    let took = started.elapsed().as_micros() as u64;
+                    let ema = stylize_us_writer.load(Ordering::Acquire);
+                    stylize_us_writer.store(if ema == 0 { took } else { (4 * ema + took) / 5 }, Ordering::Release);
                     let failed = result.is_err();
                     if out_tx.send(result).is_err() || failed {
                         break;
