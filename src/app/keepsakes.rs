@@ -103,10 +103,15 @@ impl Keepsakes {
             None => Some(Job::FinishClip(Box::new(clip))),
         };
         if let Some(Job::FinishClip(clip)) = refused {
-            // the keeper is busy: close the file here rather than lose it
-            match clip.finish() {
-                Ok(s) => self.messages.push(saved_clip(&s.path, s.stats.duration, s.dropped)),
-                Err(e) => self.messages.push(e.to_string()),
+            // the keeper is busy: close the file on a thread of its own rather than wait here
+            let path = clip.path().display().to_string();
+            let spawned = std::thread::Builder::new().name("clip-finish".into()).spawn(move || match clip.finish() {
+                Ok(s) => println!("live: {}", saved_clip(&s.path, s.stats.duration, s.dropped)),
+                Err(e) => eprintln!("webtoonme: {e}"),
+            });
+            match spawned {
+                Ok(_) => self.messages.push(format!("closing the clip {path}")),
+                Err(e) => self.messages.push(format!("cannot close the clip {path}: {e}")),
             }
         }
     }
