@@ -51,6 +51,8 @@ pub struct Keepsakes {
     strip: Option<StripInProgress>,
     /// Lines for the UI: what was kept, what failed.
     messages: Vec<String>,
+    /// Frames collected from the GPU this repaint (reused).
+    grabbed: Vec<(GrabTag, Vec<u8>, [u32; 2])>,
 }
 
 impl std::fmt::Debug for Keepsakes {
@@ -168,7 +170,7 @@ impl Keepsakes {
     /// Collects grabbed frames and finished jobs (never waits). `folder` is where photos and
     /// strips go, `strip_style` the folder of the strip's look.
     pub fn collect(&mut self, device: &wgpu::Device, folder: &Path, strip_style: &Path) {
-        let mut grabbed: Vec<(GrabTag, Vec<u8>, [u32; 2])> = Vec::new();
+        let mut grabbed = std::mem::take(&mut self.grabbed);
         let clip = &self.clip;
         self.grab.collect(
             device,
@@ -178,7 +180,7 @@ impl Keepsakes {
             },
             |tag, rgb, size| grabbed.push((tag, rgb, size)),
         );
-        for (tag, rgb, [w, h]) in grabbed {
+        for (tag, rgb, [w, h]) in grabbed.drain(..) {
             match tag.purpose {
                 Purpose::Clip => {
                     if let Some(clip) = &mut self.clip {
@@ -214,6 +216,7 @@ impl Keepsakes {
                 }
             }
         }
+        self.grabbed = grabbed; // kept for the next repaint: no allocation per frame
         while let Some(kept) = self.keeper.as_ref().and_then(Keeper::try_kept) {
             self.messages.push(describe(&kept));
         }
