@@ -21,9 +21,8 @@ struct PaintUniforms {
     mask_size: vec2<f32>,
     // Guide size in texels (the frame at the background's working resolution).
     guide_size: vec2<f32>,
-    // People in `people`.
-    people_count: u32,
     _pad0: u32,
+    _pad1: u32,
 }
 
 // Keep in sync with `PersonUniform` in src/compose/paint.rs.

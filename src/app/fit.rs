@@ -13,20 +13,6 @@ pub fn fit(space: Rect, frame_px: [u32; 2]) -> Rect {
     Rect::from_center_size(space.center(), Vec2::new(w * scale, h * scale))
 }
 
-/// The parts of `space` outside `view` (at most four bars: above, below, left, right).
-#[allow(dead_code)]
-pub fn bars(space: Rect, view: Rect) -> impl Iterator<Item = Rect> {
-    let view = view.intersect(space);
-    [
-        Rect::from_min_max(space.min, pos2(space.max.x, view.min.y)),
-        Rect::from_min_max(pos2(space.min.x, view.max.y), space.max),
-        Rect::from_min_max(pos2(space.min.x, view.min.y), pos2(view.min.x, view.max.y)),
-        Rect::from_min_max(pos2(view.max.x, view.min.y), pos2(space.max.x, view.max.y)),
-    ]
-    .into_iter()
-    .filter(|r| r.width() > 0.0 && r.height() > 0.0)
-}
-
 /// Texture coordinates: the whole texture, flipped left-right when mirrored.
 pub fn uv(mirror: bool) -> Rect {
     if mirror {
@@ -90,18 +76,6 @@ mod tests {
         assert!((r.width() - 1000.0).abs() < 1e-3);
         assert!((r.height() - 562.5).abs() < 1e-3);
         assert!((r.center().y - 500.0).abs() < 1e-3);
-    }
-
-    #[test]
-    fn bars_cover_the_space_outside_the_picture_exactly() {
-        let space = Rect::from_min_size(pos2(0.0, 40.0), Vec2::new(1280.0, 548.0));
-        let view = fit(space, [1280, 720]);
-        let bars: Vec<Rect> = bars(space, view).collect();
-        assert_eq!(bars.len(), 2, "pillarboxed: left and right");
-        let area: f32 = bars.iter().map(|r| r.area()).sum::<f32>() + view.area();
-        assert!((area - space.area()).abs() < 1.0, "{area} vs {}", space.area());
-        assert!(bars.iter().all(|b| b.intersect(view).area() < 1e-3));
-        assert_eq!(super::bars(space, space).count(), 0);
     }
 
     #[test]

@@ -31,6 +31,14 @@ pub struct Worn {
     pub names: Vec<String>,
 }
 
+struct PhotoRequest {
+    worn: Worn,
+    /// The camera picture goes beside the webtoon one.
+    with_original: bool,
+    /// Its frame is being read back (with the camera picture, copied then, when asked for).
+    grabbed: Option<Option<RgbImage>>,
+}
+
 struct StripInProgress {
     shots: [Option<RgbImage>; SHOTS],
     worn: Worn,
@@ -41,11 +49,8 @@ pub struct Keepsakes {
     grab: FrameGrab,
     keeper: Option<Keeper>,
     clip: Option<ClipRecorder>,
-    /// A photo asked for: taken from the next composed frame (with the camera picture beside it
-    /// when `with_original`).
-    photo: Option<(Worn, bool)>,
-    /// The camera picture for that photo, copied when its frame was grabbed.
-    photo_original: Option<RgbImage>,
+    /// A photo asked for: taken from the next composed frame.
+    photo: Option<PhotoRequest>,
     /// Strip shots asked for and not yet grabbed.
     strip_wanted: Vec<usize>,
     strip: Option<StripInProgress>,
@@ -119,8 +124,7 @@ impl Keepsakes {
     }
 
     pub fn take_photo(&mut self, worn: Worn, with_original: bool) {
-        self.photo = Some((worn, with_original));
-        self.photo_original = None;
+        self.photo = Some(PhotoRequest { worn, with_original, grabbed: None });
     }
 
     /// Shot `k` of a strip (0 starts a new one).
@@ -152,13 +156,12 @@ impl Keepsakes {
             // every readback buffer in flight: the clip loses this frame (the encoder counts it)
             log::debug!("clip frame not grabbed: readback busy");
         }
-        if self.photo.is_some() && self.photo_original.is_none() && grab(Purpose::Photo) {
-            let with_original = self.photo.as_ref().is_some_and(|(_, w)| *w);
-            self.photo_original = Some(if with_original {
-                RgbImage::from_raw(frame.width, frame.height, frame.rgb.clone()).unwrap_or_default()
-            } else {
-                RgbImage::default()
-            });
+        if let Some(photo) = self.photo.as_mut().filter(|p| p.grabbed.is_none())
+            && grab(Purpose::Photo)
+        {
+            let original =
+                photo.with_original.then(|| RgbImage::from_raw(frame.width, frame.height, frame.rgb.clone()));
+            photo.grabbed = Some(original.flatten());
         }
         if let Some(&k) = self.strip_wanted.first()
             && grab(Purpose::StripShot(k))
@@ -191,8 +194,8 @@ impl Keepsakes {
                     }
                 }
                 Purpose::Photo => {
-                    let Some((worn, _)) = self.photo.take() else { continue };
-                    let original = self.photo_original.take().filter(|o| o.width() > 0);
+                    let Some(PhotoRequest { worn, grabbed, .. }) = self.photo.take() else { continue };
+                    let original = grabbed.flatten();
                     let Some(stylized) = RgbImage::from_raw(w, h, rgb) else { continue };
                     let ids: Vec<&str> = worn.ids.iter().map(String::as_str).collect();
                     let path = keepsake_path(folder, Keepsake::Photo, &ids, chrono::Local::now());

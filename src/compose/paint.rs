@@ -38,8 +38,7 @@ struct PaintUniforms {
     frame_size: [f32; 2],
     mask_size: [f32; 2],
     guide_size: [f32; 2],
-    people_count: u32,
-    _pad: u32,
+    _pad: [u32; 2],
 }
 // The WGSL struct's size, checked on that side by tests/compose.rs.
 const _: () = assert!(std::mem::size_of::<PaintUniforms>() == 32);
@@ -248,8 +247,7 @@ impl PaintPass {
             frame_size: [frame_size.0 as f32, frame_size.1 as f32],
             mask_size: [person.width as f32, person.height as f32],
             guide_size: [sources.guide_size.0 as f32, sources.guide_size.1 as f32],
-            people_count: people.len() as u32,
-            _pad: 0,
+            _pad: [0; 2],
         };
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
     }
