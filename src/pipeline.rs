@@ -400,7 +400,7 @@ fn apply_command(stage: &mut StylizeStage, command: StylizeCommand, analysis: &F
     let assigner = &mut stage.assigner;
     match command {
         StylizeCommand::SetDefault(index) => {
-            assigner.default = index.min(assigner.count.saturating_sub(1));
+            assigner.set_default(index);
             spread(assigner, analysis);
         }
         StylizeCommand::CycleTrack(track) => assigner.cycle(track),
@@ -411,14 +411,10 @@ fn apply_command(stage: &mut StylizeStage, command: StylizeCommand, analysis: &F
     }
 }
 
-/// The people in view wear the default (one after the other from the default when everyone is
-/// different), and round robin goes on after the last of them.
+/// Everyone wears the default again (one after the other from the default when everyone is
+/// different): the people in this frame first, then those just out of view.
 fn spread(assigner: &mut crate::stylize::assign::CharacterAssigner, analysis: &FrameAnalysis) {
-    let step = usize::from(assigner.mode == AssignMode::RoundRobin);
-    for (k, face) in analysis.faces.iter().enumerate() {
-        assigner.set(face.track_id, assigner.default + k * step);
-    }
-    assigner.continue_round_robin_at(assigner.default + analysis.faces.len() * step);
+    assigner.respread(analysis.faces.iter().map(|f| f.track_id));
 }
 
 impl Drop for Pipeline {

@@ -6,7 +6,8 @@
 
 use anyhow::{Context, bail};
 
-use crate::character::{CharacterPack, CharacterSet};
+use crate::character::trial::tried_model;
+use crate::character::{CharacterPack, CharacterSet, PackProblem};
 use crate::compose::{ComposeInputs, ComposeParams, Compositor, DrawnFace, FaceLayer, LowRes, MaskView};
 use crate::draw::{FaceLook, NEUTRAL_LOOK};
 use crate::frame::Frame;
@@ -15,29 +16,69 @@ use crate::perception::runtime::SessionOptions;
 use crate::stylize::assign::{AssignMode, CharacterAssigner};
 use crate::stylize::people::CharacterLook;
 use crate::stylize::stage::CharacterModels;
-use crate::stylize::{StylizeStage, StylizedFrame, StylizerModel};
+use crate::stylize::{StylizeStage, StylizedFrame};
 
 /// Faces composited at most per frame (the tracker follows at most this many too).
 pub const MAX_FACES: usize = crate::compose::MAX_FACES;
 
-/// Installed characters, with the problems of packs that were skipped printed once.
-pub fn installed_characters() -> anyhow::Result<CharacterSet> {
-    let set = CharacterSet::load_default();
+/// Installed characters whose packs pass every check, their models loaded and tried once
+/// ([`crate::character::trial`]); each pack that failed anywhere is skipped with one line on
+/// stderr (and kept in `problems`). An error only when no character is left.
+pub fn checked_characters(opts: &SessionOptions) -> anyhow::Result<(CharacterSet, Vec<CharacterModels>)> {
+    let mut set = CharacterSet::load_default();
+    let models = check_models(&mut set, opts);
     for p in &set.problems {
         eprintln!("webtoonme: skipped character pack: {p}");
     }
     if set.packs.is_empty() {
         bail!("no character packs installed (run `webtoonme setup` to build the built-in ones)");
     }
-    Ok(set)
+    Ok((set, models))
 }
 
-/// Index of `id` among the packs, or a clear error listing what exists.
+/// Load and try every pack's models: a pack whose models fail moves from `packs` to `problems`.
+/// Returns the models of the packs that stay, in their order.
+pub fn check_models(set: &mut CharacterSet, opts: &SessionOptions) -> Vec<CharacterModels> {
+    let mut models = Vec::with_capacity(set.packs.len());
+    let mut kept = Vec::with_capacity(set.packs.len());
+    for pack in std::mem::take(&mut set.packs) {
+        match load_models(&pack, opts) {
+            Ok(m) => {
+                models.push(m);
+                kept.push(pack);
+            }
+            Err(problem) => set.problems.push(problem),
+        }
+    }
+    set.packs = kept;
+    models
+}
+
+/// One line on stderr for each character whose model failed while `stylized` was made.
+pub fn report_failures(stylized: &StylizedFrame) {
+    for f in &stylized.failures {
+        eprintln!("webtoonme: character '{}' stopped: {} (its wearers moved to the next character)", f.id, f.reason);
+    }
+}
+
+/// Installed characters (every check, models tried on the CPU), with the problems of packs
+/// that were skipped printed once; the models themselves are not kept.
+pub fn installed_characters() -> anyhow::Result<CharacterSet> {
+    let opts = SessionOptions { provider: crate::perception::runtime::ExecutionChoice::Cpu, ..Default::default() };
+    checked_characters(&opts).map(|(set, _)| set)
+}
+
+/// Index of `id` among the packs, or a clear error: why the pack was skipped, or what exists.
 pub fn character_index(set: &CharacterSet, id: Option<&str>) -> anyhow::Result<usize> {
     let Some(id) = id else { return Ok(0) };
     set.packs.iter().position(|p| p.id == id).with_context(|| {
         let ids: Vec<&str> = set.packs.iter().map(|p| p.id.as_str()).collect();
-        format!("unknown character '{id}' (installed: {})", ids.join(", "))
+        let skipped =
+            set.problems.iter().find(|p| p.file.components().any(|c| c.as_os_str() == std::ffi::OsStr::new(id)));
+        match skipped {
+            Some(problem) => format!("character '{id}' was skipped: {problem} (working: {})", ids.join(", ")),
+            None => format!("unknown character '{id}' (installed: {})", ids.join(", ")),
+        }
     })
 }
 
@@ -51,32 +92,63 @@ pub fn face_model_shows(pack: &CharacterPack) -> bool {
     pack.face.is_some() && pack.drawing.as_ref().is_none_or(|d| d.skin_opacity < FACE_MODEL_HIDDEN_AT_OPACITY)
 }
 
-/// Load one pack's models (the face model runs only where it shows: [`face_model_shows`]).
-pub fn load_models(pack: &CharacterPack, opts: &SessionOptions) -> anyhow::Result<CharacterModels> {
-    let load = |name: &'static str, m: &crate::character::PackModel| {
-        StylizerModel::load(name, &m.path, m.descriptor.clone(), opts)
-            .with_context(|| format!("character '{}'", pack.id))
-    };
+/// Load one pack's models, each checked against its descriptor and tried once (the face model
+/// runs only where it shows: [`face_model_shows`]).
+pub fn load_models(pack: &CharacterPack, opts: &SessionOptions) -> Result<CharacterModels, PackProblem> {
+    let face = pack.face.as_ref().map(|m| tried_model("face", "face_stylizer", m, opts)).transpose()?;
+    let background =
+        pack.background.as_ref().map(|m| tried_model("background", "background_stylizer", m, opts)).transpose()?;
     Ok(CharacterModels {
-        face: pack.face.as_ref().map(|m| load("face_stylizer", m)).transpose()?,
+        id: pack.id.clone(),
+        face,
         face_hidden: !face_model_shows(pack),
-        background: pack.background.as_ref().map(|m| load("background_stylizer", m)).transpose()?,
+        background,
         paint: CharacterLook::of(pack.skin, &pack.style),
         look: Some(FaceLook::of(pack)),
     })
 }
 
-/// A stylize stage with every installed character, `default` worn by new people.
+/// A stylize stage with every character of `set`, `default` worn by new people. A pack whose
+/// models fail here (on another execution provider than they were checked on) is disabled
+/// with a line on stderr; the others work. Fails only when none works.
 pub fn stylize_stage(
     set: &CharacterSet,
     default: usize,
     mode: AssignMode,
     opts: &SessionOptions,
 ) -> anyhow::Result<StylizeStage> {
-    let models = set.packs.iter().map(|p| load_models(p, opts)).collect::<anyhow::Result<Vec<_>>>()?;
+    let mut failed = Vec::new();
+    let models: Vec<CharacterModels> = set
+        .packs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            load_models(p, opts).unwrap_or_else(|problem| {
+                eprintln!("webtoonme: skipped character pack: {problem}");
+                failed.push(i);
+                CharacterModels { id: p.id.clone(), ..Default::default() }
+            })
+        })
+        .collect();
+    stage_from_models(models, default, mode, &failed)
+}
+
+/// A stylize stage from loaded models; the characters in `disabled` are worn by nobody.
+pub fn stage_from_models(
+    models: Vec<CharacterModels>,
+    default: usize,
+    mode: AssignMode,
+    disabled: &[usize],
+) -> anyhow::Result<StylizeStage> {
     let mut assigner = CharacterAssigner::new(models.len(), default);
     assigner.mode = mode;
-    Ok(StylizeStage::new(models, assigner))
+    let mut stage = StylizeStage::new(models, assigner);
+    for &i in disabled {
+        if !stage.disable(i) {
+            bail!("no character pack could be loaded (see the lines above)");
+        }
+    }
+    Ok(stage)
 }
 
 /// Build the compositor's inputs for one frame (no allocation: face layers live on the stack)

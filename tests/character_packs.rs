@@ -49,7 +49,7 @@ size_multiple = 32
 max_side = 512
 
 [style]
-line_width = 1.5
+ink_sigma = 1.5
 palette = ["#112233", "#445566"]
 
 [skin]
@@ -158,7 +158,7 @@ fn a_valid_pack_loads_with_every_field() {
     assert_eq!(bg.descriptor.output_range, ValueRange::Linear([0.0, 255.0]));
     assert_eq!(bg.descriptor.size, SizeRule::Multiple { multiple: 32, max_side: 512 });
 
-    assert_eq!(p.style.get("line_width").and_then(|v| v.as_float()), Some(1.5));
+    assert_eq!(p.style.get("ink_sigma").and_then(|v| v.as_float()), Some(1.5));
     assert_eq!(p.style.get("palette").and_then(|v| v.as_array()).map(|a| a.len()), Some(2));
     assert_eq!(p.skin.tone, [0xf3, 0xd2, 0xbd]);
     assert_eq!(p.skin.shadow, [0xd9, 0xa4, 0x8f]);
@@ -474,7 +474,7 @@ fn the_json_report_keeps_its_shape() {
     let bad = valid_toml("mina").replace("keep = 0.35", "keep = 7");
     write_pack(&root, "mina", &bad);
     let set = CharacterSet::load(std::slice::from_ref(&root));
-    let (report, read_problems) = webtoonme::characters_cmd::report(&set);
+    let (report, read_problems) = webtoonme::commands::characters::report(&set);
     assert!(read_problems.is_empty());
     let json = serde_json::to_value(&report).unwrap();
     let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
@@ -491,7 +491,7 @@ fn the_json_report_keeps_its_shape() {
     assert_eq!(c["face"]["file"], "face.onnx");
     assert_eq!(c["face"]["bytes"], 16);
     // sha256 of b"face model bytes"
-    let expected = webtoonme::characters_cmd::sha256_file(&root.join("haru/face.onnx")).unwrap();
+    let expected = webtoonme::commands::characters::sha256_file(&root.join("haru/face.onnx")).unwrap();
     assert_eq!(c["face"]["sha256"], expected.as_str());
     assert_eq!(expected.len(), 64);
     let p = &json["problems"][0];
@@ -499,7 +499,7 @@ fn the_json_report_keeps_its_shape() {
     assert!(p["file"].as_str().unwrap().ends_with("mina/character.toml"));
     assert!(p["reason"].as_str().unwrap().contains("skin.keep"));
 
-    let text = webtoonme::characters_cmd::render_text(&report, std::slice::from_ref(&root));
+    let text = webtoonme::commands::characters::render_text(&report, std::slice::from_ref(&root));
     assert!(text.contains("haru  Haru  by webtoonme  licence CC0-1.0  user"), "{text}");
     assert!(text.contains(&format!("sha256 {}", &expected[..12])), "{text}");
 }

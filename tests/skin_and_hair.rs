@@ -7,8 +7,8 @@ mod common;
 use common::*;
 use webtoonme::character::CharacterSet;
 use webtoonme::compose::{AdapterPreference, ComposeInputs, Compositor, LowRes, MaskView, PersonPaint};
+use webtoonme::draw::skin_ramp::{SkinRamp, skin_ramp, srgb_to_lab};
 use webtoonme::perception::FrameAnalysis;
-use webtoonme::skin_ramp::{SkinRamp, skin_ramp, srgb_to_lab};
 
 /// The astronaut with every pixel's colour scaled: (1, 1, 1) is the photo; smaller factors darken
 /// the skin (and everything else) toward deeper, warmer tones.

@@ -25,6 +25,8 @@ pub struct Carousel {
 struct Card {
     name: String,
     thumbnail: Option<egui::TextureHandle>,
+    /// Its pack broke while running: shown dimmed, cannot be chosen.
+    disabled: bool,
 }
 
 impl Carousel {
@@ -41,6 +43,7 @@ impl Carousel {
                         None
                     }
                 },
+                disabled: false,
             })
             .collect();
         Self { cards, current }
@@ -57,6 +60,30 @@ impl Carousel {
 
     pub fn is_empty(&self) -> bool {
         self.cards.is_empty()
+    }
+
+    /// The character at `index` broke: dimmed, skipped by the keys, not clickable; the current
+    /// choice moves to the next one that works (returned when it moved).
+    pub fn disable(&mut self, index: usize) -> Option<usize> {
+        let card = self.cards.get_mut(index)?;
+        card.disabled = true;
+        if self.current != index {
+            return None;
+        }
+        let n = self.cards.len();
+        let next = (1..n).map(|k| (index + k) % n).find(|&i| !self.cards[i].disabled)?;
+        self.current = next;
+        Some(next)
+    }
+
+    pub fn is_disabled(&self, index: usize) -> bool {
+        self.cards.get(index).is_some_and(|c| c.disabled)
+    }
+
+    /// The next card after `from` in direction `step` (+1 / n-1) that can be chosen.
+    pub fn step_from(&self, from: usize, step: usize) -> usize {
+        let n = self.cards.len().max(1);
+        (1..=n).map(|k| (from + k * step) % n).find(|&i| !self.is_disabled(i)).unwrap_or(from)
     }
 
     pub fn name(&self, index: usize) -> &str {
@@ -87,16 +114,16 @@ impl Carousel {
             }
         }
         if input.key_pressed(egui::Key::ArrowRight) {
-            next = (self.current + 1) % n;
+            next = self.step_from(self.current, 1);
         }
         if input.key_pressed(egui::Key::ArrowLeft) {
-            next = (self.current + n - 1) % n;
+            next = self.step_from(self.current, n - 1);
         }
         self.choose(next)
     }
 
     fn choose(&mut self, index: usize) -> Option<usize> {
-        (index != self.current && index < self.cards.len()).then(|| {
+        (index != self.current && index < self.cards.len() && !self.cards[index].disabled).then(|| {
             self.current = index;
             index
         })
@@ -126,7 +153,8 @@ impl Carousel {
             match &card.thumbnail {
                 Some(t) => {
                     let uv = Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0));
-                    painter.image(t.id(), thumb, uv, Color32::WHITE);
+                    let tint = if card.disabled { Color32::from_gray(70) } else { Color32::WHITE };
+                    painter.image(t.id(), thumb, uv, tint);
                 }
                 None => {
                     painter.rect_filled(thumb, CornerRadius::same(10), theme::CARD_HOVER);
@@ -140,10 +168,11 @@ impl Carousel {
                 painter.text(badge.center(), Align2::CENTER_CENTER, i + 1, FontId::proportional(12.0), theme::TEXT);
             }
             let colour = if selected { theme::TEXT } else { theme::TEXT_DIM };
+            let label = if card.disabled { format!("{} (off)", card.name) } else { card.name.clone() };
             painter.text(
                 pos2(rect.center().x, thumb.max.y + 8.0),
                 Align2::CENTER_TOP,
-                &card.name,
+                label,
                 FontId::proportional(15.0),
                 colour,
             );

@@ -119,6 +119,8 @@ pub struct LiveFeed {
     /// Frames the pipeline delivered (shown or skipped for a newer one).
     pub frames: u64,
     pub stats: FeedStats,
+    /// Characters that broke in the frames taken since the owner last drained this.
+    pub failures: Vec<crate::stylize::CharacterFailure>,
 }
 
 impl LiveFeed {
@@ -139,6 +141,7 @@ impl LiveFeed {
             scene_character: None,
             frames: 0,
             stats: FeedStats::default(),
+            failures: Vec::new(),
         })
     }
 
@@ -185,8 +188,9 @@ impl LiveFeed {
         let mut ended = false;
         loop {
             match pipeline.recv(Duration::ZERO)? {
-                Next::Frame(out) => {
+                Next::Frame(mut out) => {
                     self.frames += 1;
+                    self.failures.append(&mut out.stylized.failures);
                     self.stats.add(&out);
                     if let Some(older) = newest.replace(out) {
                         pipeline.recycle(older);

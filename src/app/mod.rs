@@ -52,6 +52,10 @@ pub const WINDOW_SIZE: [f32; 2] = [1280.0, 720.0];
 /// inference threads yield the CPU to the UI (`priority::INFERENCE_NICE`): this bound is what
 /// leaves them the rest.
 const REPAINT: Duration = Duration::from_millis(16);
+/// Longest message on screen, in characters (the terminal gets the whole line).
+const TOAST_CHARS: usize = 110;
+/// Skipped character packs listed in the status at most.
+const MAX_SKIPPED_LINES: usize = 4;
 /// A switch not on screen after this many frames counts as failed (`--auto-switch-frames`).
 const SWITCH_FRAMES_LIMIT: u64 = 30;
 
@@ -156,8 +160,18 @@ pub fn run(pipeline: Pipeline, options: BoothOptions) -> anyhow::Result<BoothSum
             for part in &options.show {
                 ui.open(part).map_err(|e| anyhow::anyhow!("--show: {e}"))?;
             }
-            let warning_until = options.config_warning.is_some().then(|| Instant::now() + Duration::from_secs(10));
-            ui.message = options.config_warning;
+            let skipped: Vec<String> = options.characters.problems.iter().map(|p| p.to_string()).collect();
+            let warning = match (&options.config_warning, skipped.len()) {
+                (Some(w), _) => Some(w.clone()),
+                (None, 0) => None,
+                (None, 1) => Some(shortened(&format!("character pack skipped: {}", skipped[0]), TOAST_CHARS)),
+                (None, n) => Some(shortened(
+                    &format!("{n} character packs skipped (F1 shows why): {}", skipped[0]),
+                    TOAST_CHARS,
+                )),
+            };
+            let warning_until = warning.is_some().then(|| Instant::now() + Duration::from_secs(10));
+            ui.message = warning;
             let auto_switch = options.auto_switch_frames.map(|every| AutoSwitch {
                 every: every.max(1),
                 next_at: every.max(1) + 5,
@@ -177,6 +191,7 @@ pub fn run(pipeline: Pipeline, options: BoothOptions) -> anyhow::Result<BoothSum
                 ui_time: 0.0,
                 ui,
                 characters: options.characters,
+                skipped,
                 actions: Vec::with_capacity(8),
                 status_lines: Vec::new(),
                 warning_until,
@@ -214,6 +229,8 @@ struct BoothApp {
     ui_time: f64,
     ui: BoothUi,
     characters: Arc<CharacterSet>,
+    /// Character packs skipped at start or stopped while running, one line each.
+    skipped: Vec<String>,
     /// Actions of this frame (reused).
     actions: Vec<Action>,
     status_lines: Vec<String>,
@@ -252,7 +269,7 @@ impl BoothApp {
             keepsakes.composed(&render_state.device, &render_state.queue, texture, frame);
         };
         match self.feed.poll(pipeline, &self.characters, &self.render_state, self.ui.side_by_side, &mut composed) {
-            Ok(Poll::Shown | Poll::Nothing) => {}
+            Ok(Poll::Shown | Poll::Nothing) => self.character_failures(),
             Ok(Poll::Ended) => {
                 if self.ui.message.is_none() {
                     let name = self.source.as_ref().map_or("the source", |s| s.name.as_str());
@@ -269,6 +286,21 @@ impl BoothApp {
                 if let Some(p) = self.pipeline.take() {
                     let _ = p.shutdown();
                 }
+            }
+        }
+    }
+
+    /// A character whose model broke while running: said in the terminal, on screen and in the
+    /// status; its card is dimmed (its wearers already moved on in the stylize stage).
+    fn character_failures(&mut self) {
+        for f in std::mem::take(&mut self.feed.failures) {
+            let line = format!("character '{}' stopped: {}", f.id, f.reason);
+            println!("live: {line}");
+            let now = self.ui_time;
+            self.ui.toast(shortened(&line, TOAST_CHARS), now);
+            self.skipped.push(line);
+            if self.ui.carousel.disable(f.character).is_some() {
+                println!("live: now wearing {}", self.ui.carousel.name(self.ui.carousel.current));
             }
         }
     }
@@ -489,7 +521,7 @@ impl BoothApp {
                 }
             }
             None if frames >= auto.next_at && self.feed.scene_character.is_some() => {
-                let next = (self.ui.carousel.current + 1) % self.ui.carousel.len().max(1);
+                let next = self.ui.carousel.step_from(self.ui.carousel.current, 1);
                 self.ui.carousel.current = next;
                 let mut in_view = [None; crate::render::MAX_FACES];
                 for (slot, face) in in_view.iter_mut().zip(&self.feed.faces) {
@@ -524,6 +556,13 @@ impl BoothApp {
             ));
         }
         self.status_lines.push(format!("renderer {}", self.feed.adapter_name()));
+        for line in self.skipped.iter().take(MAX_SKIPPED_LINES) {
+            self.status_lines.push(shortened(&format!("skipped: {line}"), TOAST_CHARS));
+        }
+        if self.skipped.len() > MAX_SKIPPED_LINES {
+            self.status_lines
+                .push(format!("... and {} more skipped (see the terminal)", self.skipped.len() - MAX_SKIPPED_LINES));
+        }
     }
 
     fn report(&mut self, started: Instant) {
@@ -635,5 +674,13 @@ impl eframe::App for BoothApp {
         if let Some(p) = self.pipeline.take() {
             let _ = p.shutdown();
         }
+    }
+}
+
+/// `text` cut to at most `max` characters, with an ellipsis where it was cut.
+fn shortened(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max.saturating_sub(1)) {
+        Some((at, _)) if text.chars().count() > max => format!("{}…", &text[..at]),
+        _ => text.to_string(),
     }
 }

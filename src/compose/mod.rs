@@ -129,7 +129,7 @@ pub struct PersonPaint {
     pub face_half_axes: [f32; 2],
     pub roll: f32,
     /// The skin ramp the person wears (the drawn face's tones).
-    pub skin: crate::skin_ramp::SkinRamp,
+    pub skin: crate::draw::skin_ramp::SkinRamp,
     /// Face skin chroma (Cb, Cr as unorm, 0.5 = grey) and its inverse covariance (unorm^-2:
     /// cb*cb, cb*cr, cr*cr): which pixels are this person's skin.
     pub skin_chroma: [f32; 2],

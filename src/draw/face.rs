@@ -23,9 +23,9 @@ use super::{
     xy,
 };
 use crate::character::Drawing;
+use crate::draw::skin_ramp::skin_ramp;
 use crate::perception::mesh::{MESH_POINTS, idx::FACE_OVAL};
 use crate::perception::skin::{SkinStats, rgb_to_ycbcr};
-use crate::skin_ramp::skin_ramp;
 
 /// What the fragment shader does with a vertex's attributes (`param.w`).
 pub mod mode {

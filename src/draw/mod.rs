@@ -11,13 +11,14 @@
 
 pub mod expression;
 pub mod face;
+pub mod skin_ramp;
 pub mod strokes;
 pub mod tessellation;
 pub mod warp;
 
 use crate::character::{CharacterPack, Drawing, Geometry, SkinStyle};
 
-pub use crate::skin_ramp::{SkinRamp, skin_ramp};
+pub use skin_ramp::{SkinRamp, skin_ramp};
 
 /// Thinnest stroke, in output pixels, whatever the face size.
 pub const MIN_LINE_PX: f32 = 1.0;

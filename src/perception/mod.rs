@@ -8,16 +8,18 @@
 pub mod detector;
 pub mod geometry;
 pub mod mesh;
+pub mod one_euro;
 pub mod runtime;
 pub mod segment;
 pub mod skin;
+pub mod track;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::frame::Frame;
 use crate::paths;
-use crate::track::{FaceTrack, Tracker, TrackerConfig};
+use crate::perception::track::{FaceTrack, Tracker, TrackerConfig};
 use detector::{FaceDetection, FaceDetector};
 use mesh::FaceMeshModel;
 use runtime::{ActiveProvider, ModelSession, RuntimeError, SessionOptions};

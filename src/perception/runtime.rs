@@ -76,9 +76,27 @@ pub fn init(library: &Path) -> Result<ort::environment::Environment, RuntimeErro
                 return Err(lib_err("not found".into()));
             }
             let builder = ort::init_from(library).map_err(|e| lib_err(format!("cannot load: {e}")))?;
-            builder.with_name("webtoonme").with_telemetry(false).build().map_err(|e| lib_err(e.to_string()))
+            builder
+                .with_name("webtoonme")
+                .with_telemetry(false)
+                .with_logger(std::sync::Arc::new(ort_log))
+                .build()
+                .map_err(|e| lib_err(e.to_string()))
         })
         .clone()
+}
+
+/// ONNX Runtime's own log lines go to the `log` crate (`RUST_LOG=info` shows them): an error it
+/// logs also comes back from the call that failed, and the app reports that once, as one line
+/// naming the model, instead of ONNX Runtime's coloured line beside it.
+fn ort_log(level: ort::logging::LogLevel, category: &str, _id: &str, location: &str, message: &str) {
+    use ort::logging::LogLevel;
+    let level = match level {
+        LogLevel::Fatal => log::Level::Error,
+        LogLevel::Error | LogLevel::Warning => log::Level::Info,
+        LogLevel::Info | LogLevel::Verbose => log::Level::Debug,
+    };
+    log::log!(target: "onnxruntime", level, "{category} {location}: {message}");
 }
 
 /// Providers compiled into the loaded ONNX Runtime library (not a promise that they work here).
@@ -108,6 +126,16 @@ impl Default for SessionOptions {
     fn default() -> Self {
         Self { provider: ExecutionChoice::Auto, intra_threads: 1, trt_cache: None }
     }
+}
+
+/// A model input or output as the model file declares it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TensorInfo {
+    pub name: String,
+    /// Holds f32 values.
+    pub f32: bool,
+    /// -1 for a dynamic dimension; `None`: not a tensor.
+    pub shape: Option<Vec<i64>>,
 }
 
 /// A model session with its run-time statistics.
@@ -214,6 +242,17 @@ impl ModelSession {
     }
 
     /// Names of the model's inputs and outputs (for descriptor checks).
+    /// Each input's and output's name, whether it holds f32 values, and its shape (-1 where a
+    /// dimension is dynamic; `None` for a value that is not a tensor).
+    pub fn io_tensors(&self) -> (Vec<TensorInfo>, Vec<TensorInfo>) {
+        let info = |o: &ort::value::Outlet| TensorInfo {
+            name: o.name().to_string(),
+            f32: o.dtype().tensor_type() == Some(ort::value::TensorElementType::Float32),
+            shape: o.dtype().tensor_shape().map(|s| s.to_vec()),
+        };
+        (self.session.inputs().iter().map(info).collect(), self.session.outputs().iter().map(info).collect())
+    }
+
     pub fn io_names(&self) -> (Vec<String>, Vec<String>) {
         (
             self.session.inputs().iter().map(|o| o.name().to_string()).collect(),

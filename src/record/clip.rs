@@ -126,6 +126,11 @@ impl ClipRecorder {
         self.encoder.dropped()
     }
 
+    /// Frames waiting for the encoder.
+    pub fn queued(&self) -> usize {
+        self.encoder.queued()
+    }
+
     /// Encodes what is queued and closes the file (waits for the encoder thread).
     pub fn finish(self) -> Result<ClipSummary, RecordError> {
         let dropped = self.encoder.dropped();

@@ -89,6 +89,11 @@ impl EncoderThread {
         }
     }
 
+    /// Frames waiting for the encoder (not counting the one it is encoding).
+    pub fn queued(&self) -> usize {
+        self.frames.as_ref().map_or(0, |tx| tx.len())
+    }
+
     /// Frames [`EncoderThread::try_push`] dropped so far.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Acquire)

@@ -37,6 +37,8 @@ pub struct CharacterAssigner {
     pub memory_s: f64,
     next_round_robin: usize,
     worn: Vec<Worn>,
+    /// Characters that failed (their pack's model broke): nobody gets them.
+    disabled: Vec<bool>,
 }
 
 impl CharacterAssigner {
@@ -48,7 +50,40 @@ impl CharacterAssigner {
             memory_s: 5.0,
             next_round_robin: default,
             worn: Vec::new(),
+            disabled: vec![false; count.max(1)],
         }
+    }
+
+    /// Nobody wears `character` any more (its pack broke): its wearers and the default move to
+    /// the next character that works. Returns false when none is left.
+    pub fn disable(&mut self, character: usize) -> bool {
+        if let Some(d) = self.disabled.get_mut(character) {
+            *d = true;
+        }
+        let Some(next) = self.working_from(character) else { return false };
+        for w in self.worn.iter_mut().filter(|w| w.character == character) {
+            w.character = next;
+        }
+        if self.default == character {
+            self.default = next;
+        }
+        true
+    }
+
+    /// New people wear `character` (the next one that works when it is disabled).
+    pub fn set_default(&mut self, character: usize) {
+        let c = character.min(self.count - 1);
+        self.default = self.working_from(c).unwrap_or(c);
+    }
+
+    /// Whether `character` was disabled.
+    pub fn is_disabled(&self, character: usize) -> bool {
+        self.disabled.get(character).copied().unwrap_or(false)
+    }
+
+    /// `from`, or the next character after it that is not disabled.
+    fn working_from(&self, from: usize) -> Option<usize> {
+        (0..self.count).map(|k| (from + k) % self.count).find(|&c| !self.is_disabled(c))
     }
 
     /// Update with the tracks of this frame (id, face centre in pixels) at time `t` seconds.
@@ -88,7 +123,7 @@ impl CharacterAssigner {
         match self.mode {
             AssignMode::Default => self.default,
             AssignMode::RoundRobin => {
-                let c = self.next_round_robin % self.count;
+                let c = self.working_from(self.next_round_robin % self.count).unwrap_or(self.default);
                 self.next_round_robin = c + 1;
                 c
             }
@@ -102,21 +137,35 @@ impl CharacterAssigner {
 
     /// Give a track a specific character (a click on the face, `--character` for everyone).
     pub fn set(&mut self, track: u32, character: usize) {
-        let character = character % self.count;
+        let character = self.working_from(character % self.count).unwrap_or(character % self.count);
         if let Some(w) = self.worn.iter_mut().find(|w| w.track == track) {
             w.character = character;
         }
     }
 
-    /// Round robin continues from `next` (after the UI gave the people in view distinct characters).
-    pub fn continue_round_robin_at(&mut self, next: usize) {
-        self.next_round_robin = next % self.count;
+    /// Everyone gets a character again, from the default on (what a pick in the carousel or the
+    /// "everyone different" toggle does): the people in view in the order given, then those who
+    /// left within the memory (they would otherwise come back in their old character), one
+    /// character apart in round robin, all the default otherwise. Round robin goes on after the
+    /// last of them. Runs on a user's choice, not per frame.
+    pub fn respread(&mut self, in_view: impl IntoIterator<Item = u32>) {
+        let step = usize::from(self.mode == AssignMode::RoundRobin);
+        let mut order: Vec<u32> = in_view.into_iter().collect();
+        for w in &self.worn {
+            if !order.contains(&w.track) {
+                order.push(w.track);
+            }
+        }
+        for (k, &track) in order.iter().enumerate() {
+            self.set(track, self.default + k * step);
+        }
+        self.next_round_robin = (self.default + order.len() * step) % self.count;
     }
 
     /// Next character for this track (what a click on a face does).
     pub fn cycle(&mut self, track: u32) {
         let c = (self.character_of(track) + 1) % self.count;
-        self.set(track, c);
+        self.set(track, c); // a disabled character is skipped
     }
 }
 
@@ -145,6 +194,39 @@ mod tests {
         a.update([], 4.0);
         a.update([(9, [120.0, 110.0])], 10.0);
         assert_eq!(a.character_of(9), 0);
+    }
+
+    #[test]
+    fn a_new_default_reaches_people_out_of_view_too() {
+        let mut a = CharacterAssigner::new(4, 0);
+        a.update([(1, [100.0, 100.0]), (2, [500.0, 100.0])], 0.0);
+        a.update([(1, [100.0, 100.0])], 0.5); // 2 missed in this frame (turned away, a detector miss)
+        a.default = 3;
+        a.respread([1]);
+        a.update([(1, [100.0, 100.0]), (2, [500.0, 100.0])], 0.6); // 2 is back
+        assert_eq!((a.character_of(1), a.character_of(2)), (3, 3), "nobody comes back in the old character");
+        a.mode = AssignMode::RoundRobin;
+        a.default = 1;
+        a.respread([2, 1]);
+        assert_eq!((a.character_of(2), a.character_of(1)), (1, 2));
+        a.update([(1, [100.0, 100.0]), (2, [500.0, 100.0]), (5, [900.0, 100.0])], 0.7);
+        assert_eq!(a.character_of(5), 3, "round robin goes on after the people it spread");
+    }
+
+    #[test]
+    fn a_disabled_character_is_worn_by_nobody() {
+        let mut a = CharacterAssigner::new(3, 1);
+        a.update([(1, [0.0, 0.0]), (2, [100.0, 0.0])], 0.0);
+        a.set(2, 0);
+        assert!(a.disable(1));
+        assert_eq!((a.character_of(1), a.character_of(2), a.default), (2, 0, 2), "wearers and the default move on");
+        a.cycle(2);
+        assert_eq!(a.character_of(2), 2, "cycling skips it");
+        a.mode = AssignMode::RoundRobin;
+        a.respread([1, 2]);
+        assert_eq!((a.character_of(1), a.character_of(2)), (2, 0));
+        assert!(a.disable(0));
+        assert!(!a.disable(2), "none left");
     }
 
     #[test]

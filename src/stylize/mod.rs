@@ -14,4 +14,4 @@ pub mod people;
 pub mod stage;
 
 pub use model::{RgbBuffer, StylizerModel};
-pub use stage::{FaceLayerBuf, StylizeStage, StylizedFrame};
+pub use stage::{CharacterFailure, FaceLayerBuf, StylizeStage, StylizedFrame};

@@ -10,12 +10,12 @@
 
 use crate::character::SkinStyle;
 use crate::compose::PersonPaint;
+use crate::draw::skin_ramp::{lab_to_srgb, skin_ramp, srgb_to_lab};
 use crate::frame::Frame;
 use crate::perception::FaceObservation;
 use crate::perception::mesh::idx;
 use crate::perception::segment::Mask;
 use crate::perception::skin::{chroma_inverse, rgb_to_ycbcr};
-use crate::skin_ramp::{lab_to_srgb, skin_ramp, srgb_to_lab};
 
 /// What a character asks of skin and hair.
 #[derive(Debug, Clone, Default, PartialEq)]

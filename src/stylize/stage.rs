@@ -20,6 +20,8 @@ use crate::perception::runtime::RuntimeError;
 /// The models of one character (either may be missing: that part passes through).
 #[derive(Debug, Default)]
 pub struct CharacterModels {
+    /// The pack's id (for messages).
+    pub id: String,
     pub face: Option<StylizerModel>,
     /// The drawn face covers the face model's output: it is not run.
     pub face_hidden: bool,
@@ -65,6 +67,18 @@ pub struct StylizedFrame {
     /// Character whose background style the scene wears.
     pub scene_character: usize,
     pub times: StylizeTimes,
+    /// Characters that failed while this frame was made: nobody wears them from now on (empty
+    /// on almost every frame).
+    pub failures: Vec<CharacterFailure>,
+}
+
+/// A character whose model failed while frames were made, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CharacterFailure {
+    pub character: usize,
+    pub id: String,
+    /// One line: which model and what went wrong.
+    pub reason: String,
 }
 
 impl StylizedFrame {
@@ -101,12 +115,45 @@ impl StylizeStage {
     }
 
     /// Stylize one analysed frame into `out` (buffers reused).
+    /// Stylize one analysed frame into `out` (buffers reused). A character whose model fails is
+    /// disabled (reported in `out.failures`; its wearers move to the next character) and the
+    /// frame is made again without it: one broken pack never stops the others. Fails only when
+    /// no character is left.
     pub fn process(
         &mut self,
         frame: &Frame,
         analysis: &FrameAnalysis,
         out: &mut StylizedFrame,
     ) -> Result<(), RuntimeError> {
+        out.failures.clear();
+        loop {
+            let Err((character, part, error)) = self.process_once(frame, analysis, out) else { return Ok(()) };
+            let id = self.characters.get(character).map(|c| c.id.clone()).unwrap_or_default();
+            let reason = format!("its {part} model failed: {}", error.to_string().trim().replace('\n', " "));
+            let left = self.disable(character);
+            out.failures.push(CharacterFailure { character, id, reason });
+            if !left {
+                return Err(error);
+            }
+        }
+    }
+
+    /// Nobody wears `character` any more and its models are dropped. False when it was the last.
+    pub fn disable(&mut self, character: usize) -> bool {
+        if let Some(c) = self.characters.get_mut(character) {
+            c.face = None;
+            c.background = None;
+            c.look = None;
+        }
+        self.assigner.disable(character)
+    }
+
+    fn process_once(
+        &mut self,
+        frame: &Frame,
+        analysis: &FrameAnalysis,
+        out: &mut StylizedFrame,
+    ) -> Result<(), (usize, &'static str, RuntimeError)> {
         let start = Instant::now();
         let mut model_time = Duration::ZERO;
         let (w, h) = (frame.width, frame.height);
@@ -132,7 +179,9 @@ impl StylizeStage {
                 out.guide.resize(gw, gh);
                 let m = Affine2::scale_translate(w as f32 / gw as f32, h as f32 / gh as f32, 0.0, 0.0);
                 warp_rgb8(&frame.rgb, w, h, &m, gw as usize, gh as usize, &mut out.guide.rgb);
-                model.run(&out.guide.rgb, gw, gh, &mut out.background)?;
+                model
+                    .run(&out.guide.rgb, gw, gh, &mut out.background)
+                    .map_err(|e| (out.scene_character, "background", e))?;
                 model_time += model.session().last_run();
             }
             None => {
@@ -162,7 +211,9 @@ impl StylizeStage {
                     let n = FACE_CROP as usize;
                     self.crop.resize(FACE_CROP, FACE_CROP);
                     warp_rgb8_cubic(&frame.rgb, w, h, &al.frame_from_crop, n, n, &mut self.crop.rgb);
-                    model.run(&self.crop.rgb, FACE_CROP, FACE_CROP, &mut self.styled)?;
+                    model
+                        .run(&self.crop.rgb, FACE_CROP, FACE_CROP, &mut self.styled)
+                        .map_err(|e| (character, "face", e))?;
                     model_time += model.session().last_run();
                     layer.rgb.resize(n * n * 3, 0);
                     if (self.styled.width, self.styled.height) == (FACE_CROP, FACE_CROP) {

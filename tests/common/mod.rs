@@ -54,3 +54,99 @@ pub fn median(v: &mut [f32]) -> f32 {
     v.sort_by(f32::total_cmp);
     v[v.len() / 2]
 }
+
+/// A damaged character pack made from a copy of the built-in `haru`: its id, the file a problem
+/// must name (relative to the pack), and words the reason must hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Damage {
+    pub id: &'static str,
+    pub file: &'static str,
+    pub reason: &'static [&'static str],
+}
+
+/// Every kind of damage a pack's checks must catch at load (the files look fine to a file
+/// check; the models or values inside are not).
+pub const DAMAGES: &[Damage] = &[
+    Damage { id: "garbage", file: "face.onnx", reason: &["[face] model cannot be loaded", "not a usable ONNX model"] },
+    Damage { id: "halfcopied", file: "background.onnx", reason: &["[background] model cannot be loaded"] },
+    Damage { id: "twoinputs", file: "face.onnx", reason: &["takes 2 inputs (image, style)"] },
+    Damage { id: "onechannel", file: "face.onnx", reason: &["1 channels", "expected 3"] },
+    Damage { id: "wrongsize", file: "face.onnx", reason: &["256x256", "size = [128, 128]"] },
+    Damage { id: "stylenan", file: "character.toml", reason: &["[style] saturation", "finite"] },
+    Damage { id: "styleinf", file: "character.toml", reason: &["[style] contrast", "finite"] },
+    Damage { id: "styletype", file: "character.toml", reason: &["[style] tone_steps", "whole number"] },
+    Damage { id: "stylekey", file: "character.toml", reason: &["[style] sparkle", "unknown key"] },
+    Damage { id: "drawingnan", file: "character.toml", reason: &["drawing.blush", "NaN"] },
+];
+
+/// A pack that passes every check at load but whose background model fails on any picture but
+/// the 64x48 trial one: it breaks while the app runs.
+pub const BREAKS_LATER: &str = "later";
+
+/// A copy of the built-in `haru` pack as `<root>/<id>`, its character.toml passed through `edit`.
+pub fn copy_haru(root: &std::path::Path, id: &str, edit: impl FnOnce(String) -> String) -> PathBuf {
+    let from = project_file("assets/characters/haru");
+    let to = root.join(id);
+    std::fs::create_dir_all(&to).unwrap();
+    for entry in std::fs::read_dir(&from).unwrap().flatten() {
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+    let toml =
+        std::fs::read_to_string(to.join("character.toml")).unwrap().replace("id = \"haru\"", &format!("id = \"{id}\""));
+    std::fs::write(to.join("character.toml"), edit(toml)).unwrap();
+    to
+}
+
+/// Writes every pack of [`DAMAGES`] and the [`BREAKS_LATER`] pack into `root`.
+pub fn write_damaged_packs(root: &std::path::Path) {
+    let set = |key: &str, value: &str| {
+        let (key, value) = (key.to_string(), value.to_string());
+        move |toml: String| {
+            let line = toml.lines().find(|l| l.starts_with(&format!("{key} "))).unwrap().to_string();
+            toml.replacen(&line, &format!("{key} = {value}"), 1)
+        }
+    };
+    let fixture = |name: &str| project_file(&format!("tests/data/{name}"));
+    for d in DAMAGES {
+        let dir = match d.id {
+            "stylenan" => copy_haru(root, d.id, set("saturation", "nan")),
+            "styleinf" => copy_haru(root, d.id, set("contrast", "inf")),
+            "styletype" => copy_haru(root, d.id, set("tone_steps", "\"three\"")),
+            "stylekey" => copy_haru(root, d.id, |t| t.replace("saturation =", "sparkle = 1\nsaturation =")),
+            "drawingnan" => copy_haru(root, d.id, set("blush", "nan")),
+            "wrongsize" => copy_haru(root, d.id, |t| t.replacen("size = [256, 256]", "size = [128, 128]", 1)),
+            _ => copy_haru(root, d.id, |t| t),
+        };
+        match d.id {
+            "garbage" => {
+                // random bytes, as a damaged download would leave
+                let mut x = 0x2545_f491_u32;
+                let bytes: Vec<u8> = (0..4096)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 17;
+                        x ^= x << 5;
+                        x as u8
+                    })
+                    .collect();
+                std::fs::write(dir.join("face.onnx"), bytes).unwrap();
+            }
+            "halfcopied" => {
+                let full = std::fs::read(dir.join("background.onnx")).unwrap();
+                std::fs::write(dir.join("background.onnx"), &full[..full.len() / 2]).unwrap();
+            }
+            "twoinputs" => {
+                std::fs::copy(fixture("damaged/two_inputs.onnx"), dir.join("face.onnx")).unwrap();
+            }
+            "onechannel" => {
+                std::fs::copy(fixture("damaged/one_channel.onnx"), dir.join("face.onnx")).unwrap();
+            }
+            "wrongsize" => {
+                std::fs::copy(fixture("descriptors/identity_256.onnx"), dir.join("face.onnx")).unwrap();
+            }
+            _ => {}
+        }
+    }
+    let later = copy_haru(root, BREAKS_LATER, |t| t);
+    std::fs::copy(fixture("damaged/breaks_later.onnx"), later.join("background.onnx")).unwrap();
+}

@@ -16,6 +16,13 @@ wrong layout (32x32x3 vs 3x32x32).
                                           descriptor syntax (model, layout, color, input_range,
                                           output_range, size | size_multiple + max_side)
 
+and models that are broken in ways a pack's file checks cannot see, into tests/data/damaged/:
+  two_inputs.onnx      NCHW 32x32 picture plus a second input "style" [1, 1]
+  one_channel.onnx     NCHW [1, 1, 32, 32]: a grey picture, not RGB
+  breaks_later.onnx    NCHW any HxW in its declared shape, but it reshapes to [1, 3, 48, 64]: it
+                       works on the 64x48 trial picture and fails on every other size (a model
+                       that breaks while the app runs)
+
 usage: runtime/tools-venv/bin/python tests/data/make_descriptor_fixtures.py
 (needs onnx and numpy; also checks every model with onnxruntime when it is installed).
 Output is deterministic: rerunning rewrites identical bytes.
@@ -122,7 +129,37 @@ def check(entries):
     print(f"checked {len(entries)} models with onnxruntime {ort.__version__}")
 
 
+def damaged():
+    out = os.path.join(os.path.dirname(OUT), "damaged")
+    os.makedirs(out, exist_ok=True)
+
+    def write(name, nodes, inputs, output_shape, inits, doc):
+        graph = helper.make_graph(
+            nodes, name.removesuffix(".onnx"),
+            [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs],
+            [helper.make_tensor_value_info("out", TensorProto.FLOAT, output_shape)], inits)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
+                                  producer_name="webtoonme tests/data/make_descriptor_fixtures.py")
+        model.ir_version = 8
+        model.doc_string = doc
+        onnx.checker.check_model(model)
+        onnx.save(model, os.path.join(out, name))
+
+    write("two_inputs.onnx", [helper.make_node("Add", ["image", "style"], ["out"])],
+          [("image", [1, 3, SIZE, SIZE]), ("style", [1, 1])], [1, 3, SIZE, SIZE], [],
+          "damaged fixture: a second input the app cannot feed")
+    write("one_channel.onnx", [helper.make_node("Identity", ["image"], ["out"])],
+          [("image", [1, 1, SIZE, SIZE])], [1, 1, SIZE, SIZE], [],
+          "damaged fixture: one channel, not RGB")
+    write("breaks_later.onnx", [helper.make_node("Reshape", ["image", "shape"], ["out"])],
+          [("image", [1, 3, "height", "width"])], [1, 3, "height", "width"],
+          [numpy_helper.from_array(np.array([1, 3, 48, 64], np.int64), "shape")],
+          "damaged fixture: works on a 64x48 picture only")
+    print(f"wrote 3 damaged models to {out}")
+
+
 def main():
+    damaged()
     os.makedirs(OUT, exist_ok=True)
     entries = []
     for layout in ("nchw", "nhwc"):

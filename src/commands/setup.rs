@@ -4,11 +4,25 @@
 
 use anyhow::Context;
 
-use crate::cli::SetupArgs;
 use crate::paths;
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Rebuild the models even if they are present.
+    #[arg(long)]
+    pub force: bool,
+}
 
 pub fn run(args: &SetupArgs) -> anyhow::Result<()> {
-    let script = paths::home().join("scripts").join("setup.sh");
+    let home = paths::home_info();
+    if home.is_bundle() {
+        anyhow::bail!(
+            "{}: an installed bundle already holds ONNX Runtime and the models; setup runs in the source tree",
+            home.dir.display()
+        );
+    }
+    let script = home.dir.join("scripts").join("setup.sh");
     if !script.is_file() {
         anyhow::bail!("{}: setup script not found (set WEBTOONME_HOME to the webtoonme folder)", script.display());
     }

@@ -9,10 +9,10 @@
 
 use std::time::Duration;
 
-use crate::one_euro::{OneEuro, OneEuroParams};
 use crate::perception::detector::{FaceDetection, FaceDetector};
 use crate::perception::geometry::RotatedSquare;
 use crate::perception::mesh::{self, FaceMesh, FaceMeshModel, LANDMARKS, MIN_PRESENCE};
+use crate::perception::one_euro::{OneEuro, OneEuroParams};
 use crate::perception::runtime::RuntimeError;
 
 #[derive(Debug, Clone, PartialEq)]

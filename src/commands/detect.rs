@@ -4,15 +4,27 @@
 //! image pixels, person-mask coverage) or a debug picture. Main thread; each picture is analysed
 //! as a still (detector on the whole picture, no smoothing, no tracking history).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::cli::{DetectArgs, PhotoArgs};
+use crate::commands::media::PhotoArgs;
 use crate::frame::Frame;
+use crate::perception::runtime::ExecutionChoice;
 use crate::perception::{FrameAnalysis, Perception, PerceptionConfig};
 use crate::source::image_file::load_rgb;
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    pub input: PathBuf,
+    /// Print JSON (the stable format documented in the README).
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long, value_enum, default_value_t = ExecutionChoice::Auto)]
+    pub ep: ExecutionChoice,
+}
 
 /// `detect --json` output (stable; documented in the README).
 #[derive(Debug, Serialize)]
@@ -121,7 +133,7 @@ pub fn photo_overlay(args: &PhotoArgs) -> anyhow::Result<()> {
     let mut perception = load(args.ep)?;
     let (frame, analysis) = analyse_file(&args.input, &mut perception)?;
     let mut img = frame.to_image();
-    crate::overlay::draw(&mut img, &analysis);
+    crate::commands::overlay::draw(&mut img, &analysis);
     save_image(&img, &args.output)?;
     eprintln!("{}: {} face(s) -> {}", args.input.display(), analysis.faces.len(), args.output.display());
     Ok(())

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use crate::character::CharacterSet;
-use crate::cli::{PhotoArgs, RecordArgs, VideoArgs};
 use crate::compose::Compositor;
 use crate::frame::Frame;
 use crate::perception::runtime::ExecutionChoice;
@@ -20,7 +19,9 @@ use crate::perception::{FrameAnalysis, Perception, PerceptionConfig};
 use crate::pipeline::{Next, Pipeline};
 use crate::record::clip::{ClipRecorder, ClipSummary, Offer};
 use crate::record::{AudioSource, EncoderThread, Fps, VideoWriter};
-use crate::render::{character_index, compose_frame, compose_params, installed_characters, stylize_stage};
+use crate::render::{
+    character_index, checked_characters, compose_frame, compose_params, report_failures, stage_from_models,
+};
 use crate::source::FrameSource;
 use crate::source::capture::CaptureMode;
 use crate::source::image_file::load_rgb;
@@ -48,9 +49,9 @@ impl Studio {
         everyone_different: bool,
         ep: ExecutionChoice,
     ) -> anyhow::Result<Self> {
-        let set = installed_characters()?;
+        let (set, models) = checked_characters(&perception_session(ep))?;
         let default = character_index(&set, character)?;
-        let stage = stylize_stage(&set, default, assign_mode(everyone_different), &perception_session(ep))?;
+        let stage = stage_from_models(models, default, assign_mode(everyone_different), &[])?;
         perception.session.provider = ep;
         let perception = Perception::load(perception)?;
         Ok(Self { set, perception, stage, compositor: Compositor::new_headless()? })
@@ -60,7 +61,7 @@ impl Studio {
 /// Stylize one picture file; returns the composited RGB8 picture.
 pub fn photo(args: &PhotoArgs) -> anyhow::Result<()> {
     if args.overlay {
-        return crate::detect::photo_overlay(args);
+        return crate::commands::detect::photo_overlay(args);
     }
     let img = load_rgb(&args.input)?;
     let frame = Frame::from_rgb(img.width(), img.height(), img.into_raw());
@@ -70,11 +71,12 @@ pub fn photo(args: &PhotoArgs) -> anyhow::Result<()> {
     perception.process(&frame, &mut analysis).with_context(|| args.input.display().to_string())?;
     let mut stylized = StylizedFrame::default();
     stage.process(&frame, &analysis, &mut stylized)?;
+    report_failures(&stylized);
     let mut out = Vec::new();
     let params = compose_params(&set.packs[stylized.scene_character]);
     compose_frame(&mut compositor, &frame, &analysis, &stylized, params, &mut out)?;
     let img = image::RgbImage::from_raw(frame.width, frame.height, out).context("composited picture size")?;
-    crate::detect::save_image(&img, &args.output)?;
+    crate::commands::detect::save_image(&img, &args.output)?;
     let worn: Vec<&str> = stylized.faces.iter().map(|f| set.packs[f.character].id.as_str()).collect();
     eprintln!(
         "{}: {} face(s) [{}] -> {}",
@@ -137,6 +139,7 @@ pub fn video(args: &VideoArgs) -> anyhow::Result<()> {
     loop {
         match pipeline.recv(Duration::from_secs(30))? {
             Next::Frame(o) => {
+                report_failures(&o.stylized);
                 let params = compose_params(&set.packs[o.stylized.scene_character]);
                 let t0 = Instant::now();
                 let mut out = encoder.buffer();
@@ -218,6 +221,7 @@ pub fn record(args: &RecordArgs) -> anyhow::Result<()> {
             }
             continue;
         }
+        report_failures(&o.stylized);
         let params = compose_params(&set.packs[o.stylized.scene_character]);
         let mut out = clip.buffer();
         compose_frame(&mut compositor, &o.frame, &o.analysis, &o.stylized, params, &mut out)?;
@@ -244,6 +248,63 @@ pub fn record(args: &RecordArgs) -> anyhow::Result<()> {
 }
 
 pub use crate::record::names::unique_path;
+use crate::source::SourceSpec;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct PhotoArgs {
+    pub input: PathBuf,
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Draw boxes, mesh, person mask and skin mask over the photo instead of stylizing it.
+    #[arg(long)]
+    pub overlay: bool,
+    /// Character everyone wears (default: the first installed, see `webtoonme characters`).
+    #[arg(long)]
+    pub character: Option<String>,
+    /// Give each person a different character.
+    #[arg(long)]
+    pub everyone_different: bool,
+    #[arg(long, value_enum, default_value_t = ExecutionChoice::Auto)]
+    pub ep: ExecutionChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct VideoArgs {
+    pub input: PathBuf,
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Character everyone wears (default: the first installed).
+    #[arg(long)]
+    pub character: Option<String>,
+    /// Give each person a different character.
+    #[arg(long)]
+    pub everyone_different: bool,
+    #[arg(long, value_enum, default_value_t = ExecutionChoice::Auto)]
+    pub ep: ExecutionChoice,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// camera[:N] | video:PATH | image:PATH | demo (played live, in real time).
+    #[arg(long)]
+    pub source: SourceSpec,
+    /// Output MP4; an existing file is never overwritten: " (2)", " (3)", ... is added.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Length of the clip in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub seconds: f64,
+    /// Character everyone wears (default: the first installed).
+    #[arg(long)]
+    pub character: Option<String>,
+    /// Give each person a different character.
+    #[arg(long)]
+    pub everyone_different: bool,
+    #[arg(long, value_enum, default_value_t = ExecutionChoice::Auto)]
+    pub ep: ExecutionChoice,
+}
 
 /// Mean time per stage over a run (milliseconds), printed at the end of `video`.
 #[derive(Default)]

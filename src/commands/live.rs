@@ -14,7 +14,6 @@ use eframe::egui_wgpu::wgpu;
 
 use crate::app::{BoothOptions, PipelineFactory, PipelineRequest};
 use crate::character::CharacterSet;
-use crate::cli::{LiveArgs, PresentChoice};
 use crate::config::{Config, Provider};
 use crate::perception::runtime::{ExecutionChoice, SessionOptions};
 use crate::perception::{Perception, PerceptionConfig};
@@ -24,6 +23,74 @@ use crate::source::camera::{CameraRequest, CameraSource};
 use crate::source::capture::{CaptureMode, Reopen, SourceHealth};
 use crate::source::{FrameSource, SourceError, SourceSpec};
 use crate::stylize::assign::AssignMode;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct LiveArgs {
+    /// camera[:N] | video:PATH | image:PATH | demo. Default: camera 0 if present, else demo.
+    #[arg(long)]
+    pub source: Option<SourceSpec>,
+    /// Stop after this many processed frames.
+    #[arg(long)]
+    pub exit_after_frames: Option<u64>,
+    /// Execution provider: auto tries TensorRT, then CUDA, then CPU.
+    #[arg(long, value_enum, default_value_t = ExecutionChoice::Auto)]
+    pub ep: ExecutionChoice,
+    /// Start the window fullscreen (F11 toggles; Esc twice leaves).
+    #[arg(long)]
+    pub fullscreen: bool,
+    /// Save a PNG of the window when `--exit-after-frames` is reached, then close.
+    #[arg(long, requires = "exit_after_frames")]
+    pub screenshot: Option<PathBuf>,
+    /// Character everyone wears at the start (default: the first installed).
+    #[arg(long)]
+    pub character: Option<String>,
+    /// No window: report in the terminal once a second.
+    #[arg(long)]
+    pub headless_terminal: bool,
+    /// Print the window's repaints and frames per second once a second.
+    #[arg(long)]
+    pub report_repaints: bool,
+    /// Switch to the next character every N frames and print when each switch is on screen
+    /// (a demo loop, and the window test).
+    #[arg(long, value_name = "N")]
+    pub auto_switch_frames: Option<u64>,
+    /// How the window presents: vsync (default: no tearing), or auto-no-vsync / mailbox /
+    /// immediate (never wait for the display; measured no faster under Xvfb).
+    #[arg(long, value_enum, default_value_t = PresentChoice::Vsync)]
+    pub present_mode: PresentChoice,
+    /// Start with parts of the screen open (screenshots, demos): comma-separated list of
+    /// settings, side-by-side, status, labels.
+    #[arg(long, hide = true, value_delimiter = ',', value_name = "PART")]
+    pub show: Vec<String>,
+    /// Test hook: the source fails after N frames and the next two reopen attempts fail too.
+    #[arg(long, hide = true, value_name = "N")]
+    pub simulate_source_loss: Option<u64>,
+    /// Test hook: press keys when the feed has delivered so many frames, e.g. `30:R,200:R,210:P`
+    /// (egui key names; the same path as a real key press).
+    #[arg(long, hide = true, value_delimiter = ',', value_name = "FRAME:KEY", value_parser = parse_press)]
+    pub press: Vec<(u64, String)>,
+}
+
+fn parse_press(s: &str) -> Result<(u64, String), String> {
+    let (frame, key) = s.split_once(':').ok_or_else(|| format!("'{s}': expected FRAME:KEY"))?;
+    let frame = frame.trim().parse().map_err(|_| format!("'{frame}' is not a frame count"))?;
+    if eframe::egui::Key::from_name(key.trim()).is_none() {
+        return Err(format!("'{key}' is not a key name (e.g. R, P, T, F11)"));
+    }
+    Ok((frame, key.trim().to_string()))
+}
+
+/// `--present-mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PresentChoice {
+    #[default]
+    Vsync,
+    AutoNoVsync,
+    Mailbox,
+    Immediate,
+}
 
 /// The source `live` uses when none is given: the first camera, or the demo when there is none.
 pub fn default_source() -> SourceSpec {

@@ -1,6 +1,8 @@
 //! `webtoonme characters [--json]`: the installed character packs with their provenance (id, name,
 //! author, licence, built-in or user, folder, each model file with its size and SHA-256), then
-//! every pack that was skipped, as `file:line: reason` on stderr.
+//! every pack that was skipped, as `file:line: reason` on stderr. A pack is listed only when it
+//! passes every check the app makes before offering it, its models loaded in ONNX Runtime (CPU),
+//! held against their descriptors and tried once ([`crate::character::trial`]).
 //!
 //! In: the packs under [`crate::paths::characters_dirs`]. Out: text, or with `--json` one JSON
 //! object on stdout (stable, see [`CharactersReport`]):
@@ -17,6 +19,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::character::{CharacterPack, CharacterSet, PackModel, PackProblem, escape_controls};
+use crate::perception::runtime::{ExecutionChoice, SessionOptions};
 
 /// Arguments of `webtoonme characters`.
 #[derive(Debug, clap::Args)]
@@ -77,7 +80,10 @@ impl From<&PackProblem> for ProblemEntry {
 
 pub fn run(args: &CharactersArgs) -> anyhow::Result<()> {
     let dirs = crate::paths::characters_dirs();
-    let set = CharacterSet::load(&dirs);
+    let mut set = CharacterSet::load(&dirs);
+    // every model loaded, checked against its descriptor and tried once, as the app would
+    let cpu = SessionOptions { provider: ExecutionChoice::Cpu, ..Default::default() };
+    crate::render::check_models(&mut set, &cpu);
     let (report, read_problems) = report(&set);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -40,6 +40,11 @@ use toml::Spanned;
 
 use crate::stylize::descriptor::{ModelDescriptor, RawDescriptor};
 
+mod style;
+pub mod trial;
+
+pub use style::{STYLE_KEYS, StyleKind};
+
 /// The file that describes a pack, at the top of its folder.
 pub const PACK_FILE: &str = "character.toml";
 /// Largest accepted `character.toml`.
@@ -426,6 +431,33 @@ impl Ctx<'_> {
         PackProblem::new(self.file, Some(self.line_of(span)), reason)
     }
 
+    /// A problem at the line of `key` in `[table]` (the table's header when the key is written
+    /// another way, e.g. in an inline table).
+    fn at_key(&self, table: &str, key: &str, reason: impl AsRef<str>) -> PackProblem {
+        let header = format!("[{table}]");
+        let mut in_table = false;
+        let mut header_line = None;
+        let mut key_line = None;
+        for (i, line) in self.text.lines().enumerate() {
+            let code = line.split('#').next().unwrap_or("").trim();
+            if code.starts_with('[') {
+                in_table = code == header;
+                if in_table && header_line.is_none() {
+                    header_line = Some(i + 1);
+                }
+                continue;
+            }
+            if in_table
+                && let Some(rest) = code.strip_prefix(key)
+                && rest.trim_start().starts_with('=')
+            {
+                key_line = Some(i + 1);
+                break;
+            }
+        }
+        PackProblem::new(self.file, key_line.or(header_line), reason)
+    }
+
     fn text_field(
         &self,
         key: &str,
@@ -562,6 +594,7 @@ fn load_pack(pack_dir: &Path, builtin: bool) -> Result<Loaded, PackProblem> {
     }
 
     let drawing = raw.drawing.map(|d| drawing(&ctx, &d)).transpose()?;
+    style::check(&ctx, &raw.style)?;
 
     let pack = CharacterPack {
         id,

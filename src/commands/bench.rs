@@ -11,18 +11,59 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::cli::BenchArgs;
+use crate::commands::stability::{Stability, StabilityMeter};
 use crate::compose::Compositor;
+use crate::perception::runtime::ExecutionChoice;
 use crate::perception::{Perception, PerceptionConfig};
 use crate::pipeline::{Next, Pipeline};
 use crate::record::Fps;
 use crate::record::clip::ClipRecorder;
-use crate::render::{character_index, compose_frame, compose_params, installed_characters, stylize_stage};
+use crate::render::{character_index, checked_characters, compose_frame, compose_params, stage_from_models};
 use crate::source::capture::CaptureMode;
 use crate::source::demo::{DemoConfig, DemoScene, DemoSource, timeline};
 use crate::source::{FrameSource, SourceError, SourceSpec};
-use crate::stability::{Stability, StabilityMeter};
 use crate::stylize::assign::AssignMode;
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// demo | video:PATH | image:PATH (an image repeats one frame).
+    #[arg(long, default_value = "demo")]
+    pub source: SourceSpec,
+    #[arg(long, default_value_t = 300)]
+    pub frames: u64,
+    /// Frame size for the demo source, WxH.
+    #[arg(long, value_parser = parse_size)]
+    pub size: Option<(u32, u32)>,
+    /// Print JSON (stable, documented in the README).
+    #[arg(long)]
+    pub json: bool,
+    /// Measure perception alone (no stylization, no compositing).
+    #[arg(long)]
+    pub perception_only: bool,
+    /// Character everyone wears (default: the first installed).
+    #[arg(long)]
+    pub character: Option<String>,
+    #[arg(long, value_enum, default_value_t = ExecutionChoice::Auto)]
+    pub ep: ExecutionChoice,
+    /// Camera-like noise on the demo source (standard deviation, 0-255 units; 0 = off).
+    #[arg(long, default_value_t = 3.0)]
+    pub noise: f32,
+    /// Also record the stylized output to this MP4, as the window's record button does (encoder
+    /// on its own thread; frames it cannot take are dropped and counted). Replaces the file.
+    #[arg(long, value_name = "OUT.mp4")]
+    pub record: Option<std::path::PathBuf>,
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s.split_once(['x', 'X']).ok_or("expected WxH, e.g. 1280x720")?;
+    let w: u32 = w.parse().map_err(|_| format!("bad width '{w}'"))?;
+    let h: u32 = h.parse().map_err(|_| format!("bad height '{h}'"))?;
+    if !(16..=7680).contains(&w) || !(16..=4320).contains(&h) {
+        return Err(format!("size {w}x{h} outside 16x16..7680x4320"));
+    }
+    Ok((w, h))
+}
 
 /// Frames run before measuring (first inferences allocate and tune).
 const WARMUP_FRAMES: u64 = 10;
@@ -160,9 +201,9 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
     let perception = Perception::load(config)?;
     let mut styling = None;
     if !args.perception_only {
-        let set = installed_characters()?;
+        let (set, models) = checked_characters(&session)?;
         let default = character_index(&set, args.character.as_deref())?;
-        let stage = stylize_stage(&set, default, AssignMode::Default, &session)?;
+        let stage = stage_from_models(models, default, AssignMode::Default, &[])?;
         styling = Some((set, default, stage, Compositor::new_headless()?));
     }
     let (stage, mut composing) = match styling {
@@ -210,6 +251,7 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
                 seen += 1;
                 let t0 = Instant::now();
                 if let Some((set, _, compositor)) = composing.as_mut() {
+                    crate::render::report_failures(&out.stylized);
                     let params = compose_params(&set.packs[out.stylized.scene_character]);
                     if let Some(clip) = &clip {
                         composed = clip.buffer(); // the encoder gives its buffers back
