@@ -22,18 +22,28 @@ use crate::stylize::{StylizeStage, StylizedFrame};
 pub const MAX_FACES: usize = crate::compose::MAX_FACES;
 
 /// Installed characters whose packs pass every check, their models loaded and tried once
-/// ([`crate::character::trial`]); each pack that failed anywhere is skipped with one line on
-/// stderr (and kept in `problems`). An error only when no character is left.
+/// ([`crate::character::trial`]); each pack that failed anywhere is skipped and kept in
+/// `problems` (the caller says so with [`warn_skipped`] once it knows the run goes on). An error
+/// only when no character is left.
 pub fn checked_characters(opts: &SessionOptions) -> anyhow::Result<(CharacterSet, Vec<CharacterModels>)> {
     let mut set = CharacterSet::load_default();
     let models = check_models(&mut set, opts);
+    if set.packs.is_empty() {
+        match set.problems.first() {
+            Some(first) => {
+                bail!("no character pack could be loaded: {} skipped, the first: {first}", set.problems.len())
+            }
+            None => bail!("no character packs installed (run `webtoonme setup` to build the built-in ones)"),
+        }
+    }
+    Ok((set, models))
+}
+
+/// One line on stderr for each pack that was skipped.
+pub fn warn_skipped(set: &CharacterSet) {
     for p in &set.problems {
         eprintln!("webtoonme: skipped character pack: {p}");
     }
-    if set.packs.is_empty() {
-        bail!("no character packs installed (run `webtoonme setup` to build the built-in ones)");
-    }
-    Ok((set, models))
 }
 
 /// Load and try every pack's models: a pack whose models fail moves from `packs` to `problems`.
@@ -61,8 +71,8 @@ pub fn report_failures(stylized: &StylizedFrame) {
     }
 }
 
-/// Installed characters (every check, models tried on the CPU), with the problems of packs
-/// that were skipped printed once; the models themselves are not kept.
+/// Installed characters (every check, models tried on the CPU; skipped packs in `problems`);
+/// the models themselves are not kept.
 pub fn installed_characters() -> anyhow::Result<CharacterSet> {
     let opts = SessionOptions { provider: crate::perception::runtime::ExecutionChoice::Cpu, ..Default::default() };
     checked_characters(&opts).map(|(set, _)| set)

@@ -203,6 +203,7 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
     if !args.perception_only {
         let (set, models) = checked_characters(&session)?;
         let default = character_index(&set, args.character.as_deref())?;
+        crate::render::warn_skipped(&set);
         let stage = stage_from_models(models, default, AssignMode::Default, &[])?;
         styling = Some((set, default, stage, Compositor::new_headless()?));
     }

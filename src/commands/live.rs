@@ -156,6 +156,7 @@ fn run_window(args: &LiveArgs) -> anyhow::Result<()> {
         }),
         (None, None) => 0,
     };
+    crate::render::warn_skipped(&characters);
     if args.ep != ExecutionChoice::Auto {
         config.execution_provider = Provider::from_choice(args.ep);
     }

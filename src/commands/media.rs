@@ -21,6 +21,7 @@ use crate::record::clip::{ClipRecorder, ClipSummary, Offer};
 use crate::record::{AudioSource, EncoderThread, Fps, VideoWriter};
 use crate::render::{
     character_index, checked_characters, compose_frame, compose_params, report_failures, stage_from_models,
+    warn_skipped,
 };
 use crate::source::FrameSource;
 use crate::source::capture::CaptureMode;
@@ -51,6 +52,7 @@ impl Studio {
     ) -> anyhow::Result<Self> {
         let (set, models) = checked_characters(&perception_session(ep))?;
         let default = character_index(&set, character)?;
+        warn_skipped(&set);
         let stage = stage_from_models(models, default, assign_mode(everyone_different), &[])?;
         perception.session.provider = ep;
         let perception = Perception::load(perception)?;
