@@ -165,10 +165,9 @@ pub fn run(pipeline: Pipeline, options: BoothOptions) -> anyhow::Result<BoothSum
                 (Some(w), _) => Some(w.clone()),
                 (None, 0) => None,
                 (None, 1) => Some(shortened(&format!("character pack skipped: {}", skipped[0]), TOAST_CHARS)),
-                (None, n) => Some(shortened(
-                    &format!("{n} character packs skipped (F1 shows why): {}", skipped[0]),
-                    TOAST_CHARS,
-                )),
+                (None, n) => {
+                    Some(shortened(&format!("{n} character packs skipped (F1 shows why): {}", skipped[0]), TOAST_CHARS))
+                }
             };
             let warning_until = warning.is_some().then(|| Instant::now() + Duration::from_secs(10));
             ui.message = warning;

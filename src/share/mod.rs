@@ -12,6 +12,7 @@
 pub mod address;
 pub mod page;
 pub mod print;
+pub mod publish;
 pub mod qr;
 pub mod server;
 pub mod store;
