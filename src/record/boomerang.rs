@@ -96,7 +96,8 @@ pub fn write_gif(frames: &[(Duration, RgbImage)], path: &Path) -> Result<GifSumm
             p.as_raw()
                 .chunks_exact(3)
                 .map(|px| {
-                    let cell = (usize::from(px[0] >> 3) << 10) | (usize::from(px[1] >> 3) << 5) | usize::from(px[2] >> 3);
+                    let cell =
+                        (usize::from(px[0] >> 3) << 10) | (usize::from(px[1] >> 3) << 5) | usize::from(px[2] >> 3);
                     if cells[cell] == u16::MAX {
                         let centre = [px[0] | 4, px[1] | 4, px[2] | 4, 255];
                         cells[cell] = quant.index_of(&centre) as u16;
@@ -140,7 +141,8 @@ pub fn write_gif(frames: &[(Duration, RgbImage)], path: &Path) -> Result<GifSumm
                     None
                 }
             };
-            let mut frame = gif::Frame::from_indexed_pixels(width as u16, height as u16, buffer.as_slice(), transparent);
+            let mut frame =
+                gif::Frame::from_indexed_pixels(width as u16, height as u16, buffer.as_slice(), transparent);
             frame.delay = delays[k];
             frame.dispose = gif::DisposalMethod::Keep;
             encoder.write_frame(&frame).map_err(gif_err)?;
