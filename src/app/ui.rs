@@ -704,12 +704,12 @@ impl BoothUi {
                 ui.selectable_value(&mut tab, SettingsTab::TakeHome, "Take it home");
             });
             ui.add_space(8.0);
-            egui::ScrollArea::vertical().max_height(ui.available_height() - 110.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().max_height(ui.available_height() - 64.0).show(ui, |ui| {
                 if tab == SettingsTab::TakeHome {
                     self.take_home_settings(ui, &mut draft);
                     return;
                 }
-                egui::Grid::new("settings-grid").num_columns(2).spacing([12.0, 10.0]).show(ui, |ui| {
+                egui::Grid::new("settings-grid").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
                     let label = ui.label("Source").id;
                     let mut sources = vec![SourceSpec::Demo];
                     sources.extend(self.cameras.iter().map(|(i, _)| SourceSpec::Camera { index: *i }));
@@ -873,7 +873,7 @@ impl BoothUi {
     /// The settings panel's "Take it home" tab: sharing with phones and printing.
     fn take_home_settings(&self, ui: &mut egui::Ui, draft: &mut Draft) {
         let info = &self.take_home;
-        egui::Grid::new("take-home-grid").num_columns(2).spacing([12.0, 10.0]).show(ui, |ui| {
+        egui::Grid::new("take-home-grid").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
             let sharing = &mut draft.config.sharing;
             let label = ui.label("Share with phones").id;
             let current = match (sharing.enabled, sharing.interface.as_str()) {
@@ -886,7 +886,7 @@ impl BoothUi {
                     .map_or_else(|| chosen.to_string(), |(l, _)| l.clone()),
             };
             egui::ComboBox::from_id_salt("share-interface")
-                .width(200.0)
+                .width(170.0)
                 .selected_text(current)
                 .show_ui(ui, |ui| {
                     if ui.selectable_label(!sharing.enabled, "Off").clicked() {
@@ -909,7 +909,8 @@ impl BoothUi {
             ui.end_row();
 
             let label = ui.label("Port").id;
-            ui.add(egui::DragValue::new(&mut sharing.port).range(0..=65535).suffix(" (0: any free)"))
+            ui.add(egui::DragValue::new(&mut sharing.port).range(0..=65535))
+                .on_hover_text("0: any free port")
                 .labelled_by(label);
             ui.end_row();
 
@@ -922,8 +923,8 @@ impl BoothUi {
                 .labelled_by(label);
             ui.end_row();
 
-            let label = ui.label("Show the QR code for").id;
-            ui.add(egui::DragValue::new(&mut sharing.show_link_s).range(0..=3600).suffix(" s (0: until next)"))
+            let label = ui.label("QR code shows").id;
+            ui.add(egui::DragValue::new(&mut sharing.show_link_s).range(0..=3600).suffix(" s (0: till next)"))
                 .labelled_by(label);
             ui.end_row();
 
@@ -934,7 +935,7 @@ impl BoothUi {
                 _ => &[],
             };
             egui::ComboBox::from_id_salt("printer")
-                .width(200.0)
+                .width(170.0)
                 .selected_text(printing.printer.clone().unwrap_or_else(|| "None".into()))
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut printing.printer, None, "None");
@@ -951,7 +952,7 @@ impl BoothUi {
                 .labelled_by(label);
             ui.end_row();
 
-            let label = ui.label("Print strips by themselves").id;
+            let label = ui.label("Auto-print strips").id;
             ui.checkbox(&mut printing.auto_print, "").labelled_by(label);
             ui.end_row();
 
