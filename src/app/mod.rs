@@ -669,7 +669,7 @@ impl BoothApp {
         }
         self.status_lines.extend(self.feed.stats.lines());
         self.status_lines.push(format!("execution provider {provider}   dropped {dropped}"));
-        self.status_lines.push(format!("sharing: {}", self.take_home.info.address));
+        self.status_lines.push(self.take_home.info.address.clone());
         if let Some(r) = self.keepsakes.recording() {
             self.status_lines.push(format!(
                 "recording {:.1} s of {} s, {} frames dropped by the encoder",

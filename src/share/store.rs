@@ -507,7 +507,7 @@ mod tests {
         let now = SystemTime::now();
         let e = store.publish(&[deep], Kind::Photo, None, Some(HOUR), now).unwrap_err().to_string();
         assert!(e.contains("deep.png") && e.contains("directly inside"), "{e}");
-        let e = store.publish(&[sub.clone()], Kind::Photo, None, Some(HOUR), now).unwrap_err().to_string();
+        let e = store.publish(std::slice::from_ref(&sub), Kind::Photo, None, Some(HOUR), now).unwrap_err().to_string();
         assert!(e.contains("not a regular file"), "{e}");
         #[cfg(unix)]
         {
@@ -548,10 +548,11 @@ mod tests {
         let new = kept(&dir, "new.png", b"new");
         let unrelated = kept(&dir, "operator-notes.txt", b"keep me");
         let mut store = Store::open(&dir).unwrap();
-        let t_old = store.publish(&[old.clone()], Kind::Photo, Some(b"p"), Some(HOUR), now).unwrap().token;
+        let t_old = store.publish(std::slice::from_ref(&old), Kind::Photo, Some(b"p"), Some(HOUR), now).unwrap().token;
         let t_b = store.publish(&[gif.clone(), mp4.clone()], Kind::Boomerang, None, None, now).unwrap().token;
         let later = now + 50 * HOUR;
-        let t_new = store.publish(&[new.clone()], Kind::Photo, Some(b"p"), Some(HOUR), later).unwrap().token;
+        let t_new =
+            store.publish(std::slice::from_ref(&new), Kind::Photo, Some(b"p"), Some(HOUR), later).unwrap().token;
         let swept = store.sweep(Some(48 * HOUR), later).unwrap();
         assert_eq!(swept.deleted.len(), 3, "{swept:?}");
         assert!(!old.exists() && !gif.exists() && !mp4.exists());
