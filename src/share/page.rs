@@ -90,7 +90,8 @@ pub fn size_text(bytes: u64) -> String {
 /// When a link ends, in the booth's local time: "16:20 on 5 Dec".
 pub fn until_text(at: SystemTime) -> String {
     let local: chrono::DateTime<chrono::Local> = at.into();
-    local.format("%H:%M on %-d %b").to_string()
+    // a no-break space keeps "5 Dec" on one line
+    local.format("%H:%M on %-d\u{a0}%b").to_string()
 }
 
 /// One file of the keepsake as the page offers it.
