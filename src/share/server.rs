@@ -2,13 +2,15 @@
 //! token in the QR code.
 //!
 //! In: a [`SharedStore`] and [`ServerOptions`] (the address to bind: only where the operator
-//! says). Out: HTTP answers: the page, the preview, the files (streamed in 64 KiB chunks, with
+//! says). Out: HTTP answers: the page, the preview, the files (streamed in 256 KiB chunks, with
 //! `Content-Length` and single `Range` requests for phones' video players), or the same bare 404
 //! for anything unknown, expired or malformed. Threads: "share-server" runs one tokio
 //! current-thread runtime that accepts and drives every connection; index look-ups and file
-//! reads run on at most [`ServerOptions::file_threads`] blocking threads ("share-files").
-//! Nothing here ever waits on the booth's UI or pipeline, and they never wait on it: the only
-//! thing shared is the store's mutex, held for a look-up.
+//! reads (256 KiB at a time, handed to hyper without another copy) run on at most
+//! [`ServerOptions::file_threads`] blocking threads ("share-files"). All of them run at the
+//! lowest priority ([`SHARE_NICE`]): a download takes the CPU the booth leaves. Nothing here ever
+//! waits on the booth's UI or pipeline, and they never wait on it: the only thing shared is the
+//! store's mutex, held for a look-up.
 //!
 //! Why hyper: a well-kept HTTP/1.1 implementation that parses requests for us (request line,
 //! headers, limits answered with 431/400 by hyper itself), and that runs on a current-thread tokio
@@ -40,7 +42,7 @@ use hyper::body::{Body as _, Frame, Incoming, SizeHint};
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncSeekExt as _, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::page::{self, PageFile, Route};
 use super::store::{Kind, SharedStore};
@@ -51,8 +53,11 @@ pub const MAX_HEADER_BYTES: usize = 8 * 1024;
 pub const MAX_URL_BYTES: usize = 1024;
 /// Headers in one request (hyper answers 431 above).
 const MAX_HEADERS: usize = 48;
-/// Bytes read from a file per chunk sent.
-const CHUNK: usize = 64 * 1024;
+/// Bytes read from a file per chunk sent (one read, no copy after it).
+const CHUNK: usize = 256 * 1024;
+/// Niceness of the server's threads: a download takes the CPU the booth leaves (the window's
+/// inference threads run at [`crate::priority::INFERENCE_NICE`] too).
+pub const SHARE_NICE: i32 = 19;
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -132,6 +137,9 @@ impl ShareServer {
             .enable_time()
             .thread_name("share-files")
             .max_blocking_threads(options.file_threads.max(1))
+            .on_thread_start(|| {
+                crate::priority::set_current_thread_nice(SHARE_NICE);
+            })
             .build()
             .map_err(|e| format!("cannot start the share server: {e}"))?;
         let stats = Arc::new(ServerStats::default());
@@ -140,6 +148,7 @@ impl ShareServer {
         let thread = std::thread::Builder::new()
             .name("share-server".into())
             .spawn(move || {
+                crate::priority::set_current_thread_nice(SHARE_NICE);
                 runtime.block_on(serve(listener, shared, options, stopped));
                 runtime.shutdown_timeout(Duration::from_secs(1));
             })
@@ -277,10 +286,42 @@ async fn connection(
     drop(permit);
 }
 
+/// A file being sent: read a chunk at a time on a "share-files" thread, each chunk handed to
+/// hyper as it was read (no further copy).
+pub struct FileStream {
+    /// The file between reads (None while a read runs).
+    file: Option<std::fs::File>,
+    /// Bytes still to send.
+    left: u64,
+    reading: Option<tokio::task::JoinHandle<(std::fs::File, std::io::Result<Vec<u8>>)>>,
+}
+
 /// A body: a page (or nothing), or a file streamed in chunks.
 pub enum ShareBody {
     Bytes(Option<Bytes>),
-    File { file: tokio::fs::File, left: u64, buf: Vec<u8> },
+    File(FileStream),
+}
+
+/// Reads up to `n` bytes of `file` (fewer only at its end).
+fn read_chunk(mut file: std::fs::File, n: usize) -> (std::fs::File, std::io::Result<Vec<u8>>) {
+    use std::io::Read as _;
+    let mut buf = vec![0u8; n];
+    let mut got = 0;
+    let result = loop {
+        match file.read(&mut buf[got..]) {
+            Ok(0) => break Ok(()),
+            Ok(k) => {
+                got += k;
+                if got == n {
+                    break Ok(());
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(e),
+        }
+    };
+    buf.truncate(got);
+    (file, result.map(|()| buf))
 }
 
 impl hyper::body::Body for ShareBody {
@@ -288,43 +329,53 @@ impl hyper::body::Body for ShareBody {
     type Error = std::io::Error;
 
     fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
-        match self.get_mut() {
-            ShareBody::Bytes(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
-            ShareBody::File { file, left, buf } => {
-                if *left == 0 {
-                    return Poll::Ready(None);
-                }
-                let n = (*left).min(CHUNK as u64) as usize;
-                buf.resize(n, 0);
-                let mut read = ReadBuf::new(&mut buf[..n]);
-                match Pin::new(file).poll_read(cx, &mut read) {
-                    Poll::Pending => Poll::Pending,
-                    Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e))),
-                    Poll::Ready(Ok(())) => {
-                        let got = read.filled().len();
-                        if got == 0 {
-                            let e = std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the file got shorter");
-                            return Poll::Ready(Some(Err(e)));
-                        }
-                        *left -= got as u64;
-                        Poll::Ready(Some(Ok(Frame::data(Bytes::copy_from_slice(&buf[..got])))))
+        let stream = match self.get_mut() {
+            ShareBody::Bytes(b) => return Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            ShareBody::File(stream) => stream,
+        };
+        loop {
+            if let Some(task) = &mut stream.reading {
+                let (file, result) = match Pin::new(task).poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Ok(done)) => done,
+                    Poll::Ready(Err(e)) => {
+                        stream.reading = None;
+                        return Poll::Ready(Some(Err(std::io::Error::other(e))));
                     }
-                }
+                };
+                stream.reading = None;
+                stream.file = Some(file);
+                return Poll::Ready(Some(match result {
+                    Ok(buf) if buf.is_empty() => {
+                        Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the file got shorter"))
+                    }
+                    Ok(buf) => {
+                        stream.left = stream.left.saturating_sub(buf.len() as u64);
+                        Ok(Frame::data(Bytes::from(buf)))
+                    }
+                    Err(e) => Err(e),
+                }));
             }
+            if stream.left == 0 {
+                return Poll::Ready(None);
+            }
+            let Some(file) = stream.file.take() else { return Poll::Ready(None) };
+            let n = stream.left.min(CHUNK as u64) as usize;
+            stream.reading = Some(tokio::task::spawn_blocking(move || read_chunk(file, n)));
         }
     }
 
     fn is_end_stream(&self) -> bool {
         match self {
             ShareBody::Bytes(b) => b.is_none(),
-            ShareBody::File { left, .. } => *left == 0,
+            ShareBody::File(s) => s.left == 0,
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match self {
             ShareBody::Bytes(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
-            ShareBody::File { left, .. } => SizeHint::with_exact(*left),
+            ShareBody::File(s) => SizeHint::with_exact(s.left),
         }
     }
 }
@@ -478,8 +529,14 @@ pub fn byte_range(header: &str, len: u64) -> Option<Result<(u64, u64), ()>> {
 
 /// A file's answer: 200 with all of it, 206 with the asked range, 416 when the range is outside.
 async fn file_response(path: &PathBuf, download: Option<&str>, range: Option<&str>) -> Response<ShareBody> {
-    let Ok(mut file) = tokio::fs::File::open(path).await else { return not_found() };
-    let Ok(meta) = file.metadata().await else { return not_found() };
+    let opening = path.clone();
+    let opened = tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(&opening)?;
+        let meta = file.metadata()?;
+        Ok::<_, std::io::Error>((file, meta))
+    })
+    .await;
+    let Ok(Ok((mut file, meta))) = opened else { return not_found() };
     if !meta.is_file() {
         return not_found();
     }
@@ -495,11 +552,12 @@ async fn file_response(path: &PathBuf, download: Option<&str>, range: Option<&st
             return r;
         }
     };
-    if start > 0 && file.seek(std::io::SeekFrom::Start(start)).await.is_err() {
+    // a seek only moves the file's offset: no disk is touched
+    if start > 0 && std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(start)).is_err() {
         return not_found();
     }
     let count = if len == 0 { 0 } else { end - start + 1 };
-    let mut r = Response::new(ShareBody::File { file, left: count, buf: Vec::new() });
+    let mut r = Response::new(ShareBody::File(FileStream { file: Some(file), left: count, reading: None }));
     *r.status_mut() = status;
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(path)));
