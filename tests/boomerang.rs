@@ -56,7 +56,8 @@ fn shown_frames(path: &Path) -> (Vec<RgbaImage>, Vec<u16>) {
 }
 
 fn mean_abs(a: &RgbaImage, b: &RgbImage) -> f64 {
-    let sum: u64 = a.pixels().zip(b.pixels()).map(|(p, q)| (0..3).map(|c| p[c].abs_diff(q[c]) as u64).sum::<u64>()).sum();
+    let sum: u64 =
+        a.pixels().zip(b.pixels()).map(|(p, q)| (0..3).map(|c| p[c].abs_diff(q[c]) as u64).sum::<u64>()).sum();
     sum as f64 / (a.width() * a.height() * 3) as f64
 }
 

@@ -103,7 +103,7 @@ fn pdf_folder() -> PathBuf {
     let home = run("getent", &["passwd", uid.trim()])
         .and_then(|l| l.split(':').nth(5).map(str::to_string))
         .or_else(|| std::env::var("HOME").ok())
-        .unwrap_or_else(|| "/root".into());
+        .unwrap_or_default();
     let user = run("id", &["-un"]).unwrap_or_default();
     PathBuf::from(out.replace("${HOME}", home.trim()).replace("${USER}", user.trim()))
 }

@@ -29,7 +29,7 @@
 use std::convert::Infallible;
 use std::future::Future as _;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -528,8 +528,8 @@ pub fn byte_range(header: &str, len: u64) -> Option<Result<(u64, u64), ()>> {
 }
 
 /// A file's answer: 200 with all of it, 206 with the asked range, 416 when the range is outside.
-async fn file_response(path: &PathBuf, download: Option<&str>, range: Option<&str>) -> Response<ShareBody> {
-    let opening = path.clone();
+async fn file_response(path: &Path, download: Option<&str>, range: Option<&str>) -> Response<ShareBody> {
+    let opening = path.to_path_buf();
     let opened = tokio::task::spawn_blocking(move || {
         let file = std::fs::File::open(&opening)?;
         let meta = file.metadata()?;
