@@ -322,9 +322,9 @@ impl Keepsakes {
         self.grabbed = grabbed; // kept for the next repaint: no allocation per frame
         self.finish_boomerang(folder);
         while let Some(kept) = self.keeper.as_ref().and_then(Keeper::try_kept) {
-            let mut lines = describe(&kept).into_iter();
-            self.messages.extend(lines.next());
-            self.details.extend(lines);
+            for (line, on_screen) in describe(&kept) {
+                if on_screen { self.messages.push(line) } else { self.details.push(line) }
+            }
             match kept {
                 Kept::File(file) => self.kept.push(*file),
                 Kept::Printed { path, result } => self.printed.push((path, result)),
@@ -396,7 +396,7 @@ impl Keepsakes {
         self.stop_clip();
         let mut lines: Vec<String> = self.messages.drain(..).chain(self.details.drain(..)).collect();
         if let Some(keeper) = self.keeper.take() {
-            lines.extend(keeper.finish(limit).iter().flat_map(describe));
+            lines.extend(keeper.finish(limit).iter().flat_map(describe).map(|(line, _)| line));
         }
         lines
     }
@@ -406,12 +406,14 @@ fn name_of(path: &Path) -> String {
     path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-/// The lines a finished job leaves in the terminal; the first also goes on screen.
-pub fn describe(kept: &Kept) -> Vec<String> {
+/// The lines a finished job leaves in the terminal, and whether each also goes on screen (a
+/// link and a print's id do not: the result card shows them).
+pub fn describe(kept: &Kept) -> Vec<(String, bool)> {
+    let screen = |line: String| vec![(line, true)];
     match kept {
         Kept::File(f) => {
             let name = name_of(&f.path);
-            let mut lines = vec![match (f.kind, &f.note) {
+            let saved = match (f.kind, &f.note) {
                 (Kind::Photo, _) => format!("saved photo {name}"),
                 (Kind::Strip, None) => format!("saved four-cut strip {name}"),
                 (Kind::Strip, Some(note)) => format!("saved four-cut strip {name} in the default look ({note})"),
@@ -420,27 +422,29 @@ pub fn describe(kept: &Kept) -> Vec<String> {
                     let mp4 = f.extra.as_ref().map_or(String::new(), |p| format!(" and {}", name_of(p)));
                     format!("saved boomerang {name}{mp4} ({})", note.as_deref().unwrap_or(""))
                 }
-            }];
+            };
+            let mut lines = vec![(saved, true)];
             match &f.link {
                 Some(Ok(link)) => {
                     if let Some(url) = &link.url {
-                        lines.push(format!("link for {name}: {url}"));
+                        lines.push((format!("link for {name}: {url}"), false));
                     }
                 }
-                Some(Err(e)) => lines.push(format!("{name} is not shared: {e}")),
+                // without a link there is no card: the screen says why
+                Some(Err(e)) => lines.push((format!("{name} is not shared: {e}"), true)),
                 None => {}
             }
             match &f.printed {
-                Some(Ok(id)) => lines.push(format!("printing {name}: {id}")),
-                Some(Err(e)) => lines.push(format!("printing {name} failed: {e}")),
+                Some(Ok(id)) => lines.push((format!("printing {name}: {id}"), false)),
+                Some(Err(e)) => lines.push((format!("printing {name} failed: {e}"), false)),
                 None => {}
             }
             lines
         }
-        Kept::Printed { path, result: Ok(id) } => vec![format!("printing {}: {id}", name_of(path))],
-        Kept::Printed { path, result: Err(e) } => vec![format!("printing {} failed: {e}", name_of(path))],
+        Kept::Printed { path, result: Ok(id) } => screen(format!("printing {}: {id}", name_of(path))),
+        Kept::Printed { path, result: Err(e) } => screen(format!("printing {} failed: {e}", name_of(path))),
         Kept::Swept(s) if s.deleted.is_empty() && s.links_ended == 0 => Vec::new(),
-        Kept::Swept(s) => vec![format!("{} links ended, {} old files deleted", s.links_ended, s.deleted.len())],
-        Kept::Failed(e) => vec![e.clone()],
+        Kept::Swept(s) => screen(format!("{} links ended, {} old files deleted", s.links_ended, s.deleted.len())),
+        Kept::Failed(e) => screen(e.clone()),
     }
 }

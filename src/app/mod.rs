@@ -564,6 +564,8 @@ impl BoothApp {
         let open = self.ui.settings_open();
         if open && !self.settings_were_open {
             self.take_home.refresh_printers();
+            self.take_home.refresh_interfaces();
+            self.ui.take_home = self.take_home.info.clone();
         }
         self.settings_were_open = open;
         if let Some(store) = self.take_home.sweep_due() {

@@ -136,7 +136,8 @@ impl TakeHome {
     }
 
     /// Picks up a server that started (or why not) and the printer list. Returns lines for the
-    /// screen; true in the second place when the base URL changed (the next keepsakes' links).
+    /// screen; true in the second place when something changed (the base URL of the next
+    /// keepsakes' links, what the settings panel shows).
     pub fn poll(&mut self) -> (Vec<String>, bool) {
         let mut lines = Vec::new();
         let mut changed = false;
@@ -165,6 +166,7 @@ impl TakeHome {
         {
             self.info.printers = Some(list);
             self.printers = None;
+            changed = true;
         }
         (lines, changed)
     }
@@ -183,7 +185,8 @@ impl TakeHome {
         }
     }
 
-    fn refresh_interfaces(&mut self) {
+    /// Lists the machine's addresses again (the settings panel opened, the settings changed).
+    pub fn refresh_interfaces(&mut self) {
         self.info.interfaces =
             address::candidates().iter().map(|c: &Candidate| (c.label(), c.ip.to_string())).collect();
     }
