@@ -28,9 +28,13 @@ die() { echo "setup: ERROR: $*" >&2; exit 1; }
 # --- 1. system packages -----------------------------------------------------------------------
 # build: libclang-dev (bindgen), nasm (SIMD in the bundled codecs), pkg-config;
 # headless run/test: lavapipe Vulkan + Xvfb and the X libraries winit loads at run time;
-# ffmpeg for arbitrary video files; unzip for wheels.
+# ffmpeg for arbitrary video files; unzip for wheels;
+# take it home: cups + cups-client (printing: lp, lpstat), and for the tests printer-driver-cups-pdf
+# (a PDF printer), poppler-utils (pdftoppm reads its pages), zbar-tools (zbarimg reads the window's
+# QR codes), curl (fetches the links).
 APT_PACKAGES=(libclang-dev nasm pkg-config mesa-vulkan-drivers libvulkan1 xvfb xauth libxcursor1
-              libxi6 libxrandr2 libxkbcommon-x11-0 ffmpeg unzip)
+              libxi6 libxrandr2 libxkbcommon-x11-0 ffmpeg unzip
+              cups cups-client printer-driver-cups-pdf poppler-utils zbar-tools curl)
 if command -v dpkg-query >/dev/null; then
   installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${APT_PACKAGES[@]}" 2>/dev/null || true)
   missing=()

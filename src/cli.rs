@@ -14,7 +14,9 @@ use crate::commands::detect::DetectArgs;
 use crate::commands::devices::DevicesArgs;
 use crate::commands::live::LiveArgs;
 use crate::commands::media::{PhotoArgs, RecordArgs, VideoArgs};
+use crate::commands::serve::ServeArgs;
 use crate::commands::setup::SetupArgs;
+use crate::commands::share::ShareArgs;
 
 #[derive(Debug, Parser)]
 #[command(name = "webtoonme", version, about = "People in front of a camera become webtoon characters, live.")]
@@ -48,6 +50,10 @@ pub enum Command {
     Characters(CharactersArgs),
     /// Start the booth when this user logs in (an XDG autostart entry); `--kiosk`: fullscreen.
     Autostart(AutostartArgs),
+    /// Serve the keepsakes kept in a folder to phones (the links the booth's QR codes name).
+    Serve(ServeArgs),
+    /// Publish a kept file in a folder's store and print its link (and QR code).
+    Share(ShareArgs),
 }
 
 /// Run the parsed command.
@@ -64,5 +70,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Setup(a)) => crate::commands::setup::run(&a),
         Some(Command::Characters(a)) => crate::commands::characters::run(&a),
         Some(Command::Autostart(a)) => crate::commands::autostart::run(&a),
+        Some(Command::Serve(a)) => crate::commands::serve::run(&a),
+        Some(Command::Share(a)) => crate::commands::share::run(&a),
     }
 }

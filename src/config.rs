@@ -1,6 +1,8 @@
 //! The booth's remembered settings: camera and resolution, execution provider, output folder,
 //! mirror, default character, "everyone different", face labels, the kiosk timeouts and leave
-//! key, and the recording settings (countdown, clip length, photos with the camera picture). Stored as TOML in the platform's config folder.
+//! key, the recording settings (countdown, clip length, photos with the camera picture), sharing
+//! (interface and port, link and retention times) and printing (printer, copies, auto-print).
+//! Stored as TOML in the platform's config folder.
 //!
 //! In: the config file (`WEBTOONME_CONFIG` names it; else `$XDG_CONFIG_HOME/webtoonme/config.toml`,
 //! else `~/.config/webtoonme/config.toml` on Linux, the usual folder elsewhere). Out: a [`Config`]
@@ -103,6 +105,69 @@ impl Default for Recording {
     }
 }
 
+/// Links and QR codes for phones on the booth's network ([`crate::share`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Sharing {
+    /// Serve links to kept files and show their QR codes.
+    pub enabled: bool,
+    /// Where phones reach the booth: "auto", an interface name ("wlan0") or one of its
+    /// addresses ("192.168.1.20"; "127.0.0.1": this machine only). The server binds only there.
+    pub interface: String,
+    /// TCP port (0: any free port, said on screen).
+    pub port: u16,
+    /// How long a link works, hours.
+    pub link_hours: u32,
+    /// Kept files older than this are deleted with their links, hours (0: never deleted).
+    pub retention_hours: u32,
+    /// How long the QR code stays on screen, seconds (0: until the next visitor starts).
+    pub show_link_s: u32,
+}
+
+impl Default for Sharing {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            interface: "auto".into(),
+            port: 8080,
+            link_hours: 24,
+            retention_hours: 0,
+            show_link_s: 120,
+        }
+    }
+}
+
+impl Sharing {
+    pub fn link(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.link_hours) * 3600)
+    }
+
+    /// None: kept files are never deleted.
+    pub fn retention(&self) -> Option<std::time::Duration> {
+        (self.retention_hours > 0).then(|| std::time::Duration::from_secs(u64::from(self.retention_hours) * 3600))
+    }
+}
+
+/// Printing through the system's print service ([`crate::share::print`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Printing {
+    /// The CUPS printer (None: nothing prints).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub printer: Option<String>,
+    pub copies: u32,
+    /// Strips print by themselves once kept (else the Print button on the result does it).
+    pub auto_print: bool,
+    /// Photos print too (by themselves with `auto_print`).
+    pub photos: bool,
+}
+
+impl Default for Printing {
+    fn default() -> Self {
+        Self { printer: None, copies: 1, auto_print: false, photos: false }
+    }
+}
+
 /// Everything the booth remembers between runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -125,6 +190,8 @@ pub struct Config {
     pub show_labels: bool,
     pub kiosk: Kiosk,
     pub recording: Recording,
+    pub sharing: Sharing,
+    pub printing: Printing,
 }
 
 impl Default for Config {
@@ -140,6 +207,8 @@ impl Default for Config {
             show_labels: false,
             kiosk: Kiosk::default(),
             recording: Recording::default(),
+            sharing: Sharing::default(),
+            printing: Printing::default(),
         }
     }
 }
@@ -248,6 +317,41 @@ impl Config {
             problems.push(format!("recording.max_clip_s {} is outside 1..600", r.max_clip_s));
             r.max_clip_s = Recording::default().max_clip_s;
         }
+        let sh = &mut self.sharing;
+        if sh.interface.trim().is_empty() {
+            sh.interface = Sharing::default().interface;
+        }
+        if !(1..=720).contains(&sh.link_hours) {
+            problems.push(format!("sharing.link_hours {} is outside 1..720", sh.link_hours));
+            sh.link_hours = Sharing::default().link_hours;
+        }
+        if sh.retention_hours > 24 * 366 {
+            problems.push(format!("sharing.retention_hours {} is outside 0..8784", sh.retention_hours));
+            sh.retention_hours = Sharing::default().retention_hours;
+        }
+        if sh.retention_hours > 0 && sh.retention_hours < sh.link_hours {
+            problems.push(format!(
+                "sharing.retention_hours {} is shorter than link_hours {}: links end when their files are deleted, \
+                 using {} hours for links",
+                sh.retention_hours, sh.link_hours, sh.retention_hours
+            ));
+            sh.link_hours = sh.retention_hours;
+        }
+        if sh.show_link_s > 3600 {
+            problems.push(format!("sharing.show_link_s {} is outside 0..3600", sh.show_link_s));
+            sh.show_link_s = Sharing::default().show_link_s;
+        }
+        let p = &mut self.printing;
+        if !(1..=crate::share::print::MAX_COPIES).contains(&p.copies) {
+            problems.push(format!("printing.copies {} is outside 1..{}", p.copies, crate::share::print::MAX_COPIES));
+            p.copies = 1;
+        }
+        if let Some(name) = &p.printer
+            && !crate::share::print::is_printer_name(name)
+        {
+            problems.push(format!("printing.printer '{name}' is not a printer name"));
+            p.printer = None;
+        }
         if self.output_folder.as_os_str().is_empty() {
             problems.push("output_folder is empty".into());
             self.output_folder = default_output_folder();
@@ -351,6 +455,15 @@ mod tests {
         };
         c.kiosk.attract_after_s = 45.0;
         c.kiosk.leave_key = Some("F10".into());
+        c.sharing = Sharing {
+            enabled: true,
+            interface: "wlan0".into(),
+            port: 8090,
+            link_hours: 48,
+            retention_hours: 168,
+            show_link_s: 0,
+        };
+        c.printing = Printing { printer: Some("PDF".into()), copies: 2, auto_print: true, photos: true };
         c.save_to(&path).unwrap();
         let (back, warning) = Config::load_from(&path);
         assert!(warning.is_none(), "{warning:?}");
@@ -394,6 +507,25 @@ mod tests {
         assert_eq!(c.kiosk.leave_key, None);
         let warning = warning.unwrap();
         assert!(warning.contains("attract_after_s") && warning.contains("NoSuchKey"), "{warning}");
+    }
+
+    #[test]
+    fn sharing_and_printing_values_are_brought_into_range() {
+        let path = temp("sharing");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            &path,
+            "[sharing]\nlink_hours = 48\nretention_hours = 12\n[printing]\nprinter = \"-o raw\"\ncopies = 99\n",
+        )
+        .unwrap();
+        let (c, warning) = Config::load_from(&path);
+        let warning = warning.unwrap();
+        assert_eq!(c.sharing.link_hours, 12, "a link never outlives its file");
+        assert_eq!(c.sharing.retention(), Some(std::time::Duration::from_secs(12 * 3600)));
+        assert_eq!((c.printing.printer.as_deref(), c.printing.copies), (None, 1));
+        assert!(warning.contains("retention_hours") && warning.contains("copies") && warning.contains("-o raw"));
+        assert!(!Config::default().sharing.enabled, "sharing is off until the operator turns it on");
+        assert_eq!(Config::default().sharing.retention(), None);
     }
 
     #[test]

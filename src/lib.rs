@@ -19,5 +19,6 @@ pub mod quiet_panic;
 pub mod record;
 pub mod render;
 pub mod ring;
+pub mod share;
 pub mod source;
 pub mod stylize;

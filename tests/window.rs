@@ -6,11 +6,17 @@
 //! - `--simulate-source-loss`: the source fails, the window says so, reopens it and goes on; a
 //!   corrupt config file is named on stderr and the defaults are used;
 //! - damaged character packs beside the built-in ones: the window starts, names each in the
-//!   terminal and on screen, and a pack that breaks while running stops alone.
+//!   terminal and on screen, and a pack that breaks while running stops alone;
+//! - take it home: a photo, a strip and a boomerang taken with sharing on 127.0.0.1; the QR code
+//!   of each is read from a screenshot of the window (zbarimg) and fetched (curl) from the
+//!   window's own server while it runs, and from `webtoonme serve` on the same folder and port
+//!   after it closed: the bytes equal the kept files; the strip's print (to a printer that is not
+//!   there) fails with the reason on screen and the strip stays.
 //!
 //! Each run gets its own config file (`WEBTOONME_CONFIG`). The runs take turns (each is a real
 //! pipeline and a window on a small machine). Skipped, with the reason printed, only when
-//! `xvfb-run` is not installed (`scripts/setup.sh` installs it).
+//! `xvfb-run` (or, for the links, `zbarimg` or `curl`) is not installed (`scripts/setup.sh`
+//! installs them).
 
 mod common;
 
@@ -254,5 +260,157 @@ fn damaged_packs_never_stop_the_window() {
         .unwrap_or_else(|| panic!("no summary line:\n{stdout}"));
     assert!(processed >= 40, "the window went on: {stdout}");
     assert!(shot.is_file(), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A port free now on 127.0.0.1.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Whether `program` runs here (else the reason is printed).
+fn installed(program: &str) -> bool {
+    let ok = Command::new(program).arg("--version").output().is_ok();
+    if !ok {
+        eprintln!("skipped: {program} is not installed (scripts/setup.sh installs it)");
+    }
+    ok
+}
+
+/// The link in the QR code of a screenshot (zbarimg).
+fn qr_link(shot: &Path) -> String {
+    let out = Command::new("zbarimg").args(["-q", "--raw"]).arg(shot).output().expect("run zbarimg");
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(text.starts_with("http://127.0.0.1:"), "{}: no link in the QR code: {text:?}", shot.display());
+    text
+}
+
+/// curl's status and body for `url`.
+fn fetch(url: &str) -> (u16, Vec<u8>) {
+    let out =
+        Command::new("curl").args(["-s", "--max-time", "20", "-w", "\n%{http_code}", url]).output().expect("run curl");
+    let mut body = out.stdout;
+    let at = body.iter().rposition(|&b| b == b'\n').unwrap_or(0);
+    let code = String::from_utf8_lossy(&body[at + 1..]).parse().unwrap_or(0);
+    body.truncate(at);
+    (code, body)
+}
+
+#[test]
+fn photo_strip_and_boomerang_links_read_from_the_screen_give_the_kept_files() {
+    let Some(xvfb) = xvfb_run() else {
+        eprintln!("skipped: xvfb-run is not installed (scripts/setup.sh installs the xvfb package)");
+        return;
+    };
+    if !installed("zbarimg") || !installed("curl") {
+        return;
+    }
+    let dir = temp_dir("share");
+    let (folder, shots) = (dir.join("out"), dir.join("shots"));
+    std::fs::create_dir_all(&shots).unwrap();
+    let config = dir.join("config.toml");
+    let port = free_port();
+    // sharing on this machine only; strips print by themselves, on a printer that is not there
+    std::fs::write(
+        &config,
+        format!(
+            "output_folder = {:?}\n[recording]\ncountdown_s = 1\n[sharing]\nenabled = true\ninterface = \"127.0.0.1\"\n\
+             port = {port}\n[printing]\nprinter = \"webtoonme-no-such-printer\"\nauto_print = true\n",
+            folder.display().to_string()
+        ),
+    )
+    .unwrap();
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    // a photo at frame 30, a strip from 50 (four shots a second apart), a boomerang at 170
+    let mut child = Command::new(xvfb)
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_webtoonme"))
+        .args(["live", "--source", "demo", "--press", "30:P,50:T,170:B", "--exit-after-frames", "330"])
+        .arg("--screenshot-links")
+        .arg(&shots)
+        .env("WEBTOONME_CONFIG", &config)
+        .env("RUST_BACKTRACE", "1")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run xvfb-run");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, lines) = crossbeam_channel::bounded::<String>(1024);
+    let reader = std::thread::Builder::new()
+        .name("live-stdout".into())
+        .spawn(move || {
+            for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        })
+        .unwrap();
+    // while the window runs: each link as it shows, read from the screenshot, fetched from the
+    // window's own server
+    let mut log = String::new();
+    let mut links: Vec<(String, String)> = Vec::new(); // (file name, url) in the order kept
+    let mut from_screen: Vec<String> = Vec::new();
+    let mut fetched_live = 0;
+    for line in lines.iter() {
+        log.push_str(&line);
+        log.push('\n');
+        if let Some(rest) = line.strip_prefix("live: link for ") {
+            let (name, url) = rest.split_once(": ").unwrap();
+            links.push((name.to_string(), url.to_string()));
+        }
+        if let Some(rest) = line.strip_prefix("live: screenshot of link ") {
+            let path = PathBuf::from(rest.split_once(": ").unwrap().1);
+            let url = qr_link(&path);
+            let (name, printed) = links.get(from_screen.len()).cloned().unwrap_or_else(|| panic!("{log}"));
+            assert_eq!(url, printed, "the QR code on screen is the link of {name}");
+            let (code, bytes) = fetch(&format!("{url}/d/0"));
+            if code == 200 {
+                assert_eq!(bytes, std::fs::read(folder.join(&name)).unwrap(), "{name} over the window's server");
+                fetched_live += 1;
+            }
+            from_screen.push(url);
+        }
+    }
+    let _ = reader.join();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr);
+    assert!(status.success(), "live failed\nstdout: {log}\nstderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    let kinds: Vec<&str> = links.iter().map(|(n, _)| n.rsplit('_').next().unwrap()).collect();
+    assert_eq!(kinds, ["photo.png", "strip.png", "boomerang.gif"], "{log}");
+    assert_eq!(from_screen.len(), 3, "a screenshot with a QR code for each: {log}");
+    assert!(fetched_live >= 1, "the window's own server answered none of the links: {log}");
+    // the strip was kept though its print failed, and the screen said why
+    assert!(log.contains("printing ") && log.contains("_strip.png failed: "), "{log}");
+    // the boomerang: a GIF and an MP4, small enough for a phone
+    let gif = folder.join(&links[2].0);
+    let gif_bytes = std::fs::metadata(&gif).unwrap().len();
+    println!("boomerang GIF: {gif_bytes} bytes; links fetched from the window: {fetched_live} of 3");
+    assert!(gif_bytes < 3_000_000, "{gif_bytes} bytes");
+    assert!(gif.with_extension("mp4").is_file());
+
+    // the window is closed: `webtoonme serve` on the same folder and port answers every link
+    // (they survived the restart), with the kept files' bytes
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_webtoonme"))
+        .args(["serve", "--folder", folder.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
+        .env("WEBTOONME_CONFIG", &config)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(serve.stdout.take().unwrap()), &mut first).unwrap();
+    for (name, url) in &links {
+        let (code, bytes) = fetch(&format!("{url}/d/0"));
+        assert_eq!(code, 200, "{url}");
+        assert_eq!(bytes, std::fs::read(folder.join(name)).unwrap(), "{name} over `webtoonme serve`");
+        let (code, page) = fetch(url);
+        assert_eq!(code, 200);
+        assert!(String::from_utf8_lossy(&page).contains("webtoonme"), "{url}");
+    }
+    let (code, mp4) = fetch(&format!("{}/d/1", links[2].1));
+    assert_eq!((code, mp4), (200, std::fs::read(gif.with_extension("mp4")).unwrap()), "the boomerang's MP4");
+    let _ = serve.kill();
+    let _ = serve.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -4,6 +4,7 @@
 //! for the stylize thread applies its actions (choose a character, cycle a face). The screen is
 //! rendered with wgpu (lavapipe here) and compared with the committed snapshots in
 //! `tests/snapshots/window/` (`UPDATE_SNAPSHOTS=1` rewrites them; look at them before committing).
+//! The result card's QR code is read back from the rendered screen with zbarimg (when installed).
 //!
 //! Time is egui's input clock, advanced a fixed step per frame: no wall-clock waits.
 
@@ -13,7 +14,9 @@ use eframe::egui::{self, Event, Key, Modifiers, PointerButton, Pos2, TextureHand
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use image::{RgbImage, imageops};
-use webtoonme::app::{Action, BoothUi, CaptureFlow, EguiImages, FeedView, RecordingView, Shown, ShownFace};
+use webtoonme::app::{
+    Action, BoothUi, CaptureFlow, EguiImages, FeedView, RecordingView, ResultCard, Shown, ShownFace, TakeHomeInfo,
+};
 use webtoonme::character::CharacterSet;
 use webtoonme::config::{Config, Provider};
 use webtoonme::source::SourceSpec;
@@ -472,4 +475,145 @@ fn four_cut_takes_four_shots_a_countdown_apart_and_photo_flashes() {
         px.iter().sum::<f32>() / px.len() as f32
     };
     assert!(mean(&flash) > mean(&before) + 40.0, "the picture flashes white: {} -> {}", mean(&before), mean(&flash));
+}
+
+#[test]
+fn boomerang_counts_down_then_records_two_seconds() {
+    let mut cfg = config();
+    cfg.recording.countdown_s = 2;
+    let mut h = harness(cfg, false);
+    h.get_by_label("Boomerang  B").click();
+    h.run_steps(2);
+    assert!(matches!(h.state().ui().capture, CaptureFlow::BoomerangCountdown { .. }));
+    wait(&mut h, 1.0);
+    assert!(!h.state().actions.contains(&Action::StartBoomerang), "not before the countdown ends");
+    wait(&mut h, 1.2);
+    assert!(h.state().actions.contains(&Action::StartBoomerang));
+    assert!(matches!(h.state().ui().capture, CaptureFlow::Boomerang { .. }));
+    wait(&mut h, 0.8);
+    h.snapshot("window/boomerang");
+    // the other buttons wait for it
+    h.key_press(Key::T);
+    h.run_steps(1);
+    assert!(matches!(h.state().ui().capture, CaptureFlow::Boomerang { .. }));
+    wait(&mut h, 1.4);
+    assert_eq!(h.state().ui().capture, CaptureFlow::Idle, "about two seconds");
+    assert_eq!(h.state().actions.iter().filter(|a| **a == Action::StartBoomerang).count(), 1);
+    // the key does the same
+    h.key_press(Key::B);
+    h.run_steps(1);
+    assert!(matches!(h.state().ui().capture, CaptureFlow::BoomerangCountdown { .. }));
+}
+
+const LINK: &str = "http://192.168.1.20:8080/k/q3Vx0mZt8Lw2Pb7dRk1HsA";
+
+/// A result card for a strip-like picture (the haru golden, tall) with [`LINK`].
+fn card(h: &Harness<'_, Booth>) -> ResultCard {
+    let golden = h.state().goldens[0].clone();
+    let tall = imageops::resize(&golden, 160, 480, imageops::FilterType::Triangle);
+    let line = "The link works for 24 hours; your four-cut strip is deleted from this booth after 7 days.".to_string();
+    ResultCard::new(&h.ctx, "Your four-cut strip".into(), Some((tall.as_raw(), [160, 480])), Some(LINK), line)
+}
+
+/// The QR codes zbarimg reads in `img`, or None when zbarimg is not installed.
+fn qr_codes(img: &image::RgbaImage, name: &str) -> Option<Vec<String>> {
+    let path = std::env::temp_dir().join(format!("webtoonme-window-ui-{}-{name}.png", std::process::id()));
+    img.save(&path).unwrap();
+    let out = std::process::Command::new("zbarimg").args(["-q", "--raw"]).arg(&path).output().ok()?;
+    let _ = std::fs::remove_file(&path);
+    Some(String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect())
+}
+
+#[test]
+fn the_result_card_shows_a_readable_qr_code_until_the_next_visitor_starts() {
+    let mut h = harness(config(), false);
+    let c = card(&h);
+    h.state_mut().ui_mut().show_result(c);
+    h.run_steps(2);
+    assert!(h.state().ui().result_shown);
+    h.snapshot("window/result_card");
+    let shot = h.render().unwrap();
+    match qr_codes(&shot, "card") {
+        Some(codes) => assert_eq!(codes, vec![LINK.to_string()], "the QR code on screen holds the link"),
+        None => {
+            eprintln!("zbarimg not installed: the QR code was not read back (scripts/setup.sh installs zbar-tools)")
+        }
+    }
+    // it stays while the visitor looks
+    wait(&mut h, 30.0);
+    assert!(h.state().ui().result_shown, "the default keeps it two minutes");
+    // the next visitor takes a photo: it goes
+    h.key_press(Key::P);
+    h.run_steps(2);
+    assert!(h.state().ui().result.is_none() && !h.state().ui().result_shown);
+
+    // or nobody is in view long enough for the attract screen
+    let c = card(&h);
+    h.state_mut().ui_mut().show_result(c);
+    h.state_mut().people_in_view = false;
+    wait(&mut h, 21.0);
+    assert!(h.state().ui().attract_shown);
+    assert!(h.state().ui().result.is_none(), "the attract screen ends it");
+}
+
+#[test]
+fn the_result_card_leaves_after_the_set_time_and_its_print_button_prints() {
+    let mut cfg = config();
+    cfg.sharing.show_link_s = 5;
+    let mut h = harness(cfg, false);
+    let mut c = card(&h);
+    let kept = std::path::PathBuf::from("/booth/webtoonme_x_strip.png");
+    c.printable = Some(kept.clone());
+    c.print_line = Some(("Not printed: lp: The printer or class does not exist.".into(), true));
+    h.state_mut().ui_mut().show_result(c);
+    h.run_steps(2);
+    h.snapshot("window/result_card_print");
+    h.get_by_label("Print").click();
+    h.run_steps(2);
+    assert!(h.state().actions.contains(&Action::Print(kept)), "{:?}", h.state().actions);
+    wait(&mut h, 3.0);
+    assert!(h.state().ui().result_shown);
+    wait(&mut h, 2.5);
+    assert!(h.state().ui().result.is_none(), "gone after 5 s");
+}
+
+#[test]
+fn the_take_it_home_settings_choose_the_interface_the_printer_and_are_saved() {
+    let mut h = harness(config(), false);
+    h.key_press(Key::S);
+    h.run_steps(2);
+    h.state_mut().ui_mut().take_home = TakeHomeInfo {
+        interfaces: vec![
+            ("wlan0  192.168.1.20".into(), "192.168.1.20".into()),
+            ("eth0  10.0.0.5".into(), "10.0.0.5".into()),
+            ("lo  127.0.0.1".into(), "127.0.0.1".into()),
+        ],
+        printers: Some(Ok(vec!["SELPHY_CP1500".into(), "PDF".into()])),
+        address: "Sharing is off".into(),
+    };
+    h.get_by_label("Take it home").click();
+    h.run_steps(3);
+    h.get_by_label("Share with phones").click();
+    h.run_steps(3);
+    // every address is offered
+    for label in ["Off", "Automatic", "wlan0  192.168.1.20", "eth0  10.0.0.5", "lo  127.0.0.1"] {
+        assert!(h.query_by_label(label).is_some(), "{label} is offered");
+    }
+    h.get_by_label("eth0  10.0.0.5").click();
+    h.run_steps(3);
+    h.get_by_label("Printer").click();
+    h.run_steps(3);
+    h.get_by_label("SELPHY_CP1500").click();
+    h.run_steps(3);
+    h.get_by_label("Auto-print strips").click();
+    h.run_steps(3);
+    h.snapshot("window/settings_take_home");
+    h.get_by_label("Save").click();
+    h.run_steps(3);
+    let c = &h.state().ui().config;
+    assert!(c.sharing.enabled && c.sharing.interface == "10.0.0.5", "{:?}", c.sharing);
+    assert_eq!(c.printing.printer.as_deref(), Some("SELPHY_CP1500"));
+    assert!(c.printing.auto_print && !c.printing.photos);
+    assert!(h.state().actions.contains(&Action::SaveConfig));
+    assert!(!h.state().actions.contains(&Action::Restart), "sharing needs no pipeline restart");
 }

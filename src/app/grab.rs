@@ -1,8 +1,9 @@
 //! Reading composed frames back from the GPU without waiting: for the clip being recorded, the
-//! photo and the strip's shots. A frame is copied into one of a few mappable buffers right after
-//! it was composed (queued behind the compose, so the next compose cannot overwrite it) and
-//! mapped asynchronously; later repaints collect the buffers whose mapping finished. When every
-//! buffer is busy the frame is not grabbed (a clip counts it as dropped): the UI never waits.
+//! photo, the strip's shots and the boomerang's frames. A frame is copied into one of a few
+//! mappable buffers right after it was composed (queued behind the compose, so the next compose
+//! cannot overwrite it) and mapped asynchronously; later repaints collect the buffers whose
+//! mapping finished. When every buffer is busy the frame is not grabbed (a clip counts it as
+//! dropped): the UI never waits.
 //!
 //! In: the compositor's output texture and what the frame is for. Out: packed RGB8 frames, in the
 //! order they were grabbed. UI thread (eframe's device).
@@ -28,6 +29,8 @@ pub enum Purpose {
     Photo,
     /// Shot k (0..4) of a four-cut strip.
     StripShot(usize),
+    /// A frame of a boomerang.
+    Boomerang,
 }
 
 /// A grabbed frame's purpose and capture time.

@@ -1,13 +1,16 @@
 //! The booth window (`webtoonme live`): the stylized feed filling the window, the character
 //! carousel, clicks on faces, the status overlay, kiosk mode, side by side, the settings panel,
-//! camera-lost recovery, and the `--exit-after-frames N --screenshot PATH` check.
+//! camera-lost recovery, clips, photos, strips and boomerangs with their result card (QR code and
+//! link for phones, printing), and the `--exit-after-frames N --screenshot PATH` check.
 //!
 //! In: a started [`Pipeline`], the character packs, the remembered [`Config`] and a
 //! [`PipelineFactory`] to start a new pipeline when the camera or execution provider changes.
 //! Out: an eframe window (wgpu renderer); the compositor runs on eframe's device and its texture
 //! is drawn directly. Thread: the UI (main) thread, which never waits on inference: it polls the
 //! pipeline with a zero timeout and repaints at display rate; a pipeline restart runs on its own
-//! thread ("pipeline-restart") while the last picture stays on screen.
+//! thread ("pipeline-restart") while the last picture stays on screen; keepsakes are written,
+//! published and printed on "keeper", and the share server runs on its own threads
+//! ([`crate::share::server`]).
 //!
 //! The screen itself is [`ui::BoothUi`] (no pipeline needed: tests drive it with synthetic
 //! pictures); this module connects it to the pipeline.
@@ -22,6 +25,7 @@ mod kiosk;
 mod picture;
 mod screenshot;
 mod status;
+mod take_home;
 mod theme;
 pub mod ui;
 
@@ -42,9 +46,12 @@ use crate::stylize::assign::AssignMode;
 
 pub use feed::ShownFace;
 use feed::{LiveFeed, Poll};
+use keeper::{KeptFile, PrintOrder};
 use keepsakes::{Keepsakes, Worn};
-use screenshot::ScreenshotState;
-pub use ui::{Action, BoothUi, CaptureFlow, DrawPicture, EguiImages, FeedView, RecordingView, Shown};
+use screenshot::{LinkShots, ScreenshotState};
+use take_home::TakeHome;
+pub use take_home::{TakeHomeInfo, hours_text, kept_line};
+pub use ui::{Action, BoothUi, CaptureFlow, DrawPicture, EguiImages, FeedView, RecordingView, ResultCard, Shown};
 
 /// Window size when not fullscreen, points.
 pub const WINDOW_SIZE: [f32; 2] = [1280.0, 720.0];
@@ -97,8 +104,10 @@ pub struct BoothOptions {
     pub report_repaints: bool,
     pub present_mode: wgpu::PresentMode,
     pub factory: Arc<PipelineFactory>,
-    /// Parts of the screen open at start: settings, side-by-side, status, labels.
+    /// Parts of the screen open at start: settings, take-home, side-by-side, status, labels.
     pub show: Vec<String>,
+    /// Test hook: a screenshot into this folder each time a result card with a link shows.
+    pub screenshot_links: Option<PathBuf>,
 }
 
 /// What the window did, for the caller's summary line.
@@ -171,6 +180,17 @@ pub fn run(pipeline: Pipeline, options: BoothOptions) -> anyhow::Result<BoothSum
             };
             let warning_until = warning.is_some().then(|| Instant::now() + Duration::from_secs(10));
             ui.message = warning;
+            let mut take_home = TakeHome::default();
+            let mut keepsakes = Keepsakes::default();
+            for line in take_home.apply(&ui.config) {
+                println!("live: {line}");
+                ui.message.get_or_insert(line);
+            }
+            keepsakes.set_after(take_home.after_keep(&ui.config));
+            if ui.config.printing.printer.is_some() {
+                take_home.refresh_printers();
+            }
+            ui.take_home = take_home.info.clone();
             let auto_switch = options.auto_switch_frames.map(|every| AutoSwitch {
                 every: every.max(1),
                 next_at: every.max(1) + 5,
@@ -185,7 +205,10 @@ pub fn run(pipeline: Pipeline, options: BoothOptions) -> anyhow::Result<BoothSum
                 factory: options.factory,
                 render_state,
                 feed,
-                keepsakes: Keepsakes::default(),
+                keepsakes,
+                take_home,
+                settings_were_open: false,
+                link_shots: options.screenshot_links.map(LinkShots::new),
                 press: options.press.into_iter().rev().collect(),
                 ui_time: 0.0,
                 ui,
@@ -220,8 +243,13 @@ struct BoothApp {
     source: Option<SourceInfo>,
     render_state: egui_wgpu::RenderState,
     feed: LiveFeed,
-    /// Clips, photos and strips.
+    /// Clips, photos, strips and boomerangs.
     keepsakes: Keepsakes,
+    /// The share store and server, printing.
+    take_home: TakeHome,
+    /// Whether the settings panel was open at the last repaint (opening it lists the printers).
+    settings_were_open: bool,
+    link_shots: Option<LinkShots>,
     /// `--press`, the next one last.
     press: Vec<(u64, egui::Key)>,
     /// egui's clock at this repaint (seconds).
@@ -434,6 +462,12 @@ impl BoothApp {
                     eprintln!("webtoonme: {e}");
                     self.ui.message = Some(e.to_string());
                 }
+                // sharing, printing or the output folder may have changed
+                for line in self.take_home.apply(&self.ui.config) {
+                    self.keepsakes_message(line);
+                }
+                self.keepsakes.set_after(self.take_home.after_keep(&self.ui.config));
+                self.ui.take_home = self.take_home.info.clone();
             }
             Action::Restart => {
                 // a new source may bring another frame size: the clip ends here, whole
@@ -461,6 +495,81 @@ impl BoothApp {
                 let worn = self.worn();
                 self.keepsakes.take_strip_shot(*k, &worn);
             }
+            Action::StartBoomerang => {
+                let worn = self.worn();
+                self.keepsakes.take_boomerang(worn);
+            }
+            Action::Print(path) => match self.print_order() {
+                Some(order) => {
+                    if let Some(card) = &mut self.ui.result {
+                        card.printable = None;
+                        card.print_line = Some((format!("Sending it to {}...", order.printer), false));
+                    }
+                    self.keepsakes.print(path.clone(), order);
+                }
+                None => self.keepsakes_message("no printer is chosen (Settings, Take it home)".into()),
+            },
+        }
+    }
+
+    fn print_order(&self) -> Option<PrintOrder> {
+        let p = &self.ui.config.printing;
+        p.printer.clone().map(|printer| PrintOrder { printer, copies: p.copies, auto: p.auto_print, photos: p.photos })
+    }
+
+    /// The result card for a keepsake just kept: its picture, the QR code of its link, what is
+    /// kept for how long, the print. Nothing when there is nothing to take home (sharing and
+    /// printing off: the line on screen said what was saved).
+    fn show_kept(&mut self, ctx: &egui::Context, kept: KeptFile) {
+        let url = match &kept.link {
+            Some(Ok(link)) => link.url.clone(),
+            _ => None,
+        };
+        let order = self.print_order();
+        let copies = |n: u32| if n == 1 { "1 copy".to_string() } else { format!("{n} copies") };
+        let print_line = match (&kept.printed, &order) {
+            (Some(Ok(id)), Some(o)) => Some((format!("Printing {} on {} ({id})", copies(o.copies), o.printer), false)),
+            (Some(Ok(id)), None) => Some((format!("Printing ({id})"), false)),
+            (Some(Err(e)), _) => Some((format!("Not printed: {e}"), true)),
+            (None, _) => None,
+        };
+        let printable = order.filter(|o| kept.printed.is_none() && o.can_print(kept.kind)).map(|_| kept.path.clone());
+        if url.is_none() && print_line.is_none() && printable.is_none() {
+            return;
+        }
+        let title = format!("Your {}", kept.kind.noun());
+        let picture = kept.thumbnail.as_ref().map(|t| (t.as_raw().as_slice(), [t.width(), t.height()]));
+        let line = kept_line(kept.kind, &self.ui.config.sharing, url.is_some());
+        let mut card = ResultCard::new(ctx, title, picture, url.as_deref(), line);
+        card.print_line = print_line;
+        card.printable = printable;
+        self.ui.show_result(card);
+        if let Some(shots) = &mut self.link_shots
+            && url.is_some()
+        {
+            shots.card_shown();
+        }
+    }
+
+    /// The share server's state, the printer list, the sweep once a minute.
+    fn take_home_tick(&mut self) {
+        let (lines, changed) = self.take_home.poll();
+        for line in lines {
+            self.keepsakes_message(line);
+        }
+        if changed {
+            self.keepsakes.set_after(self.take_home.after_keep(&self.ui.config));
+            self.ui.take_home = self.take_home.info.clone();
+        }
+        let open = self.ui.settings_open();
+        if open && !self.settings_were_open {
+            self.take_home.refresh_printers();
+            self.take_home.refresh_interfaces();
+            self.ui.take_home = self.take_home.info.clone();
+        }
+        self.settings_were_open = open;
+        if let Some(store) = self.take_home.sweep_due() {
+            self.keepsakes.sweep(store, self.ui.config.sharing.retention());
         }
     }
 
@@ -486,12 +595,28 @@ impl BoothApp {
     }
 
     /// Grabbed frames to the recorder and the keeper; what they kept to the screen.
-    fn keep(&mut self) {
+    fn keep(&mut self, ctx: &egui::Context) {
         let folder = self.ui.config.output_folder.clone();
         self.keepsakes.collect(&self.render_state.device, &folder, &crate::paths::strip_dir());
         let lines: Vec<String> = self.keepsakes.take_messages().collect();
         for line in lines {
             self.keepsakes_message(line);
+        }
+        for line in self.keepsakes.take_details() {
+            println!("live: {line}");
+        }
+        let kept: Vec<KeptFile> = self.keepsakes.take_kept().collect();
+        for file in kept {
+            self.show_kept(ctx, file);
+        }
+        let printed: Vec<(PathBuf, Result<String, String>)> = self.keepsakes.take_printed().collect();
+        for (path, result) in printed {
+            if let Some(card) = &mut self.ui.result {
+                card.print_line = Some(match result {
+                    Ok(id) => (format!("Printing {} ({id})", path.file_name().unwrap_or_default().display()), false),
+                    Err(e) => (format!("Not printed: {e}"), true),
+                });
+            }
         }
     }
 
@@ -546,6 +671,7 @@ impl BoothApp {
         }
         self.status_lines.extend(self.feed.stats.lines());
         self.status_lines.push(format!("execution provider {provider}   dropped {dropped}"));
+        self.status_lines.push(self.take_home.info.address.clone());
         if let Some(r) = self.keepsakes.recording() {
             self.status_lines.push(format!(
                 "recording {:.1} s of {} s, {} frames dropped by the encoder",
@@ -632,7 +758,8 @@ impl eframe::App for BoothApp {
         self.finish_restart();
         self.ui_time = ctx.input(|i| i.time);
         self.poll();
-        self.keep();
+        self.keep(&ctx);
+        self.take_home_tick();
         self.watch_source();
         self.auto_switch();
         if self.warning_until.is_some_and(|t| Instant::now() >= t) {
@@ -650,6 +777,9 @@ impl eframe::App for BoothApp {
             recording: self.keepsakes.recording(),
         };
         self.ui.show(ui, &view);
+        if let Some(shots) = &mut self.link_shots {
+            shots.step(&ctx, self.ui.result_shown);
+        }
         let mut actions = std::mem::take(&mut self.actions);
         actions.extend(self.ui.take_actions());
         for action in actions.drain(..) {
@@ -669,6 +799,7 @@ impl eframe::App for BoothApp {
         for line in self.keepsakes.shutdown(Duration::from_secs(30)) {
             println!("live: {line}");
         }
+        self.take_home.stop();
         self.record_summary();
         if let Some(p) = self.pipeline.take() {
             let _ = p.shutdown();

@@ -1,8 +1,11 @@
 //! `--exit-after-frames N [--screenshot PATH]`: after N processed frames, take a screenshot of
-//! the real window (egui reads back what was presented), save it as PNG, then close.
+//! the real window (egui reads back what was presented), save it as PNG, then close. And the
+//! test hook `--screenshot-links DIR`: a screenshot each time a result card with a link shows
+//! (`DIR/link-1.png`, ...), for the window test to read the QR codes from.
 //!
-//! In: the processed-frame count each repaint. Out: the PNG, and "close now". UI thread (the
-//! screenshot callback may run on the integration's side; it only saves and sets a slot).
+//! In: the processed-frame count each repaint; whether a new result card is on screen. Out: the
+//! PNGs, and "close now". UI thread (the screenshot callback may run on the integration's side;
+//! it only saves and sets a slot, or prints a line).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -75,6 +78,42 @@ impl ScreenshotState {
             Stage::Done(Ok(())) => self.path.clone(),
             _ => None,
         }
+    }
+}
+
+/// `--screenshot-links DIR`: a screenshot of each new result card.
+#[derive(Debug)]
+pub struct LinkShots {
+    dir: PathBuf,
+    count: u32,
+    /// A new card waits to be photographed once it is drawn.
+    pending: bool,
+}
+
+impl LinkShots {
+    pub fn new(dir: PathBuf) -> Self {
+        Self { dir, count: 0, pending: false }
+    }
+
+    /// A new card was handed to the screen.
+    pub fn card_shown(&mut self) {
+        self.pending = true;
+    }
+
+    /// Call after drawing; `drawn`: the card is in this frame.
+    pub fn step(&mut self, ctx: &egui::Context, drawn: bool) {
+        if !(self.pending && drawn) {
+            return;
+        }
+        self.pending = false;
+        self.count += 1;
+        let path = self.dir.join(format!("link-{}.png", self.count));
+        let n = self.count;
+        ctx.request_screenshot(move |image| match save_png(&image, &path) {
+            Ok(()) => println!("live: screenshot of link {n}: {}", path.display()),
+            Err(e) => eprintln!("webtoonme: {e}"),
+        });
+        ctx.request_repaint();
     }
 }
 

@@ -15,6 +15,10 @@ pub const BADGE: Color32 = Color32::from_rgba_premultiplied(0, 0, 0, 170);
 pub const ACCENT: Color32 = Color32::from_rgb(255, 92, 138);
 pub const TEXT: Color32 = Color32::from_rgb(240, 240, 245);
 pub const TEXT_DIM: Color32 = Color32::from_rgb(150, 150, 165);
+/// A line about something that went wrong (a print that failed).
+pub const WARNING: Color32 = Color32::from_rgb(255, 176, 96);
+/// The result card's ground: nearly opaque, so the QR code reads on any picture.
+pub const CARD: Color32 = Color32::from_rgba_premultiplied(20, 20, 27, 244);
 pub const OVERLAY: Color32 = Color32::from_rgba_premultiplied(0, 0, 0, 190);
 
 pub fn apply(ctx: &egui::Context) {

@@ -1,12 +1,15 @@
 //! The booth's screen as a UI model that needs no pipeline: top bar, carousel, the feed (alone or
 //! side by side with the camera picture, mirrored, cross-fading after a character change), face
 //! labels and clicks, the status overlay, kiosk behaviour (controls that hide, attract screen,
-//! Esc twice), the camera-lost card and the settings panel.
+//! Esc twice), the camera-lost card, the capture buttons and their countdowns (clip, photo,
+//! four-cut strip, boomerang), the result card (the keepsake just kept, a large QR code of its
+//! link, the short link, what is kept for how long, printing) and the settings panel (booth;
+//! take it home: sharing and printing).
 //!
 //! In: a [`FeedView`] each frame (egui texture ids and the faces on screen: from the live
-//! pipeline in the window, synthetic pictures in tests), egui input. Out: drawing, and
-//! [`Action`]s for the owner (choose a character, cycle a face, save the config, restart the
-//! pipeline). UI thread.
+//! pipeline in the window, synthetic pictures in tests), egui input, [`ResultCard`]s from the
+//! owner. Out: drawing, and [`Action`]s for the owner (choose a character, cycle a face, save the
+//! config, restart the pipeline, capture, print). UI thread.
 
 use std::path::PathBuf;
 
@@ -16,12 +19,14 @@ use eframe::egui::{
 
 use crate::character::CharacterSet;
 use crate::config::{Config, LEAVE_KEYS, Provider, RESOLUTIONS};
+use crate::share::qr::QrCode;
 use crate::source::SourceSpec;
 
 use super::carousel::{self, Carousel};
 use super::feed::ShownFace;
 use super::fit;
 use super::kiosk::KioskState;
+use super::take_home::TakeHomeInfo;
 use super::theme;
 
 /// A picture on the GPU that egui can draw, and its size in pixels.
@@ -92,12 +97,21 @@ pub enum CaptureFlow {
         next: usize,
         at: f64,
     },
+    /// A boomerang starts at `at`.
+    BoomerangCountdown {
+        at: f64,
+    },
+    /// A boomerang is being recorded until `until`.
+    Boomerang {
+        until: f64,
+    },
 }
 
 /// How long the white flash of a photo or shot lasts, seconds.
 const FLASH_S: f64 = 0.35;
-/// Width of the capture buttons' column at the right of the carousel, points.
-const CAPTURE_COLUMN: f32 = 170.0;
+/// Width of the capture buttons' column at the right of the carousel, points (two buttons side
+/// by side, big enough to touch).
+const CAPTURE_COLUMN: f32 = 270.0;
 /// How long a line about a kept file stays, seconds.
 const TOAST_S: f64 = 5.0;
 
@@ -122,6 +136,78 @@ pub enum Action {
     TakePhoto,
     /// Shot k (0..4) of a four-cut strip.
     StripShot(usize),
+    /// Start recording a boomerang (after its countdown).
+    StartBoomerang,
+    /// Print this kept file (the result card's button).
+    Print(PathBuf),
+}
+
+/// The tabs of the settings panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SettingsTab {
+    Booth,
+    TakeHome,
+}
+
+/// The keepsake just kept, as the screen shows it beside the feed until the next visitor
+/// starts: its picture, the QR code of its link and the link, what is kept for how long, and
+/// the print's state.
+pub struct ResultCard {
+    /// "Your four-cut strip".
+    pub title: String,
+    /// Its picture and size in pixels.
+    pub picture: Option<(egui::TextureHandle, [u32; 2])>,
+    /// The link's QR code (one texel per module, quiet zone included) and its modules per side.
+    pub qr: Option<(egui::TextureHandle, usize)>,
+    pub url: Option<String>,
+    /// What is kept and for how long (one line).
+    pub kept_line: String,
+    /// The print's state, and whether it failed.
+    pub print_line: Option<(String, bool)>,
+    /// The file the Print button prints (None: no button).
+    pub printable: Option<PathBuf>,
+    /// When it was first shown (UI time; None: not yet).
+    shown_at: Option<f64>,
+}
+
+impl std::fmt::Debug for ResultCard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResultCard").field("title", &self.title).field("url", &self.url).finish_non_exhaustive()
+    }
+}
+
+impl ResultCard {
+    /// A card for the keepsake `title`, its picture (RGB8 with its size), and its link's URL;
+    /// the textures are made here (once per keepsake).
+    pub fn new(
+        ctx: &egui::Context,
+        title: String,
+        picture: Option<(&[u8], [u32; 2])>,
+        url: Option<&str>,
+        kept_line: String,
+    ) -> Self {
+        let picture =
+            picture.filter(|(rgb, [w, h])| rgb.len() == (*w as usize) * (*h as usize) * 3).map(|(rgb, size)| {
+                let image = egui::ColorImage::from_rgb([size[0] as usize, size[1] as usize], rgb);
+                (ctx.load_texture("result-picture", image, egui::TextureOptions::LINEAR), size)
+            });
+        let qr = url.and_then(|u| QrCode::new(u).ok()).map(|code| {
+            let side = code.side();
+            let image = egui::ColorImage::from_rgba_unmultiplied([side, side], &code.to_rgba());
+            // nearest: every module stays a sharp square however large it is drawn
+            (ctx.load_texture("result-qr", image, egui::TextureOptions::NEAREST), side)
+        });
+        Self {
+            title,
+            picture,
+            qr,
+            url: url.map(String::from),
+            kept_line,
+            print_line: None,
+            printable: None,
+            shown_at: None,
+        }
+    }
 }
 
 /// The settings being edited (applied on Save).
@@ -169,6 +255,15 @@ pub struct BoothUi {
     /// Whether `show` paints the window's background itself. The window sets its renderer's
     /// clear colour to [`theme::BACKGROUND`] instead (one shape fewer over the whole window).
     pub paint_background: bool,
+    /// The keepsake just kept, until the next visitor starts.
+    pub result: Option<ResultCard>,
+    /// Whether the result card was drawn in the last frame.
+    pub result_shown: bool,
+    /// Where it was drawn (lines on screen go beside it).
+    card_rect: Option<Rect>,
+    /// Addresses, printers and the link's address, for the settings panel.
+    pub take_home: TakeHomeInfo,
+    settings_tab: SettingsTab,
 }
 
 impl BoothUi {
@@ -202,6 +297,11 @@ impl BoothUi {
             capture: CaptureFlow::Idle,
             flash_at: None,
             toast: None,
+            result: None,
+            result_shown: false,
+            card_rect: None,
+            take_home: TakeHomeInfo::default(),
+            settings_tab: SettingsTab::Booth,
             config,
             config_path,
             source,
@@ -220,10 +320,18 @@ impl BoothUi {
         match part {
             "settings" if self.draft.is_none() => self.toggle_settings(),
             "settings" => {}
+            "take-home" => {
+                if self.draft.is_none() {
+                    self.toggle_settings();
+                }
+                self.settings_tab = SettingsTab::TakeHome;
+            }
             "side-by-side" => self.side_by_side = true,
             "status" => self.show_status = true,
             "labels" => self.config.show_labels = true,
-            other => return Err(format!("unknown part '{other}' (settings, side-by-side, status, labels)")),
+            other => {
+                return Err(format!("unknown part '{other}' (settings, take-home, side-by-side, status, labels)"));
+            }
         }
         Ok(())
     }
@@ -325,6 +433,7 @@ impl BoothUi {
     /// Record button (R): a countdown, then the clip; pressed again, the countdown is cancelled or
     /// the clip stops.
     pub fn press_record(&mut self, now: f64) {
+        self.result = None;
         self.capture = match self.capture {
             CaptureFlow::Idle if self.config.recording.countdown_s == 0 => {
                 self.push(Action::StartClip);
@@ -336,21 +445,39 @@ impl BoothUi {
                 self.push(Action::StopClip);
                 CaptureFlow::Idle
             }
-            strip @ CaptureFlow::Strip { .. } => strip,
+            busy @ (CaptureFlow::Strip { .. }
+            | CaptureFlow::BoomerangCountdown { .. }
+            | CaptureFlow::Boomerang { .. }) => busy,
         };
     }
 
     /// Photo button (P): the frame on screen, at once (also while a clip records).
     pub fn press_photo(&mut self, now: f64) {
+        self.result = None;
         self.push(Action::TakePhoto);
         self.flash_at = Some(now);
     }
 
     /// Four-cut button (T): four shots, each after a countdown.
     pub fn press_strip(&mut self, now: f64) {
+        self.result = None;
         if self.capture == CaptureFlow::Idle {
             self.capture = CaptureFlow::Strip { next: 0, at: now + self.countdown_s() };
         }
+    }
+
+    /// Boomerang button (B): a countdown, then about two seconds of motion played back and forth.
+    pub fn press_boomerang(&mut self, now: f64) {
+        self.result = None;
+        if self.capture == CaptureFlow::Idle {
+            self.capture = CaptureFlow::BoomerangCountdown { at: now + self.countdown_s() };
+        }
+    }
+
+    /// Shows `card` beside the feed until the next visitor starts (a capture button, the
+    /// attract screen) or the settings' time is up.
+    pub fn show_result(&mut self, card: ResultCard) {
+        self.result = Some(card);
     }
 
     /// Seconds before each strip shot (at least one: people need a moment to change pose).
@@ -374,6 +501,12 @@ impl BoothUi {
             CaptureFlow::Recording { since } if recording.is_none() && now - since > 1.0 => {
                 self.capture = CaptureFlow::Idle;
             }
+            CaptureFlow::BoomerangCountdown { at } if now >= at => {
+                self.push(Action::StartBoomerang);
+                self.flash_at = Some(now);
+                self.capture = CaptureFlow::Boomerang { until: now + crate::record::boomerang::SECONDS };
+            }
+            CaptureFlow::Boomerang { until } if now >= until => self.capture = CaptureFlow::Idle,
             CaptureFlow::Strip { next, at } if now >= at => {
                 self.push(Action::StripShot(next));
                 self.flash_at = Some(now);
@@ -387,6 +520,10 @@ impl BoothUi {
         }
         if self.toast.as_ref().is_some_and(|(_, until)| now >= *until) {
             self.toast = None;
+        }
+        let show_for = f64::from(self.config.sharing.show_link_s);
+        if show_for > 0.0 && self.result.as_ref().and_then(|r| r.shown_at).is_some_and(|t| now - t >= show_for) {
+            self.result = None;
         }
     }
 
@@ -438,6 +575,9 @@ impl BoothUi {
         }
         if pressed(Key::T) {
             self.press_strip(now);
+        }
+        if pressed(Key::B) {
+            self.press_boomerang(now);
         }
         if let Some(choice) = ctx.input(|i| self.carousel.keys(i)) {
             self.choose(choice);
@@ -503,12 +643,15 @@ impl BoothUi {
         }
     }
 
-    /// Record, photo and four-cut buttons, stacked in `column`.
+    /// Record, photo, four-cut and boomerang buttons, two by two in `column`.
     fn capture_buttons(&mut self, ui: &mut egui::Ui, column: Rect, now: f64) {
-        let size = Vec2::new(CAPTURE_COLUMN - 36.0, 32.0);
         let gap = 8.0;
-        let top = column.center().y - (3.0 * size.y + 2.0 * gap) * 0.5;
-        let at = |k: f32| Rect::from_min_size(pos2(column.min.x + 16.0, top + k * (size.y + gap)), size);
+        let size = Vec2::new((CAPTURE_COLUMN - 32.0 - gap) * 0.5, 42.0);
+        let top = column.center().y - (2.0 * size.y + gap) * 0.5;
+        let at = |k: usize| {
+            let (x, y) = ((k % 2) as f32, (k / 2) as f32);
+            Rect::from_min_size(pos2(column.min.x + 16.0 + x * (size.x + gap), top + y * (size.y + gap)), size)
+        };
         let (record, active) = match self.capture {
             CaptureFlow::Recording { .. } => ("Stop  R", true),
             CaptureFlow::ClipCountdown { .. } => ("Cancel  R", true),
@@ -519,14 +662,19 @@ impl BoothUi {
             egui::Button::new(text).fill(if active { theme::ACCENT } else { theme::CARD_HOVER })
         };
         let strip_running = matches!(self.capture, CaptureFlow::Strip { .. });
-        if ui.put(at(0.0), button(record, active)).clicked() {
+        let boomerang_running =
+            matches!(self.capture, CaptureFlow::BoomerangCountdown { .. } | CaptureFlow::Boomerang { .. });
+        if ui.put(at(0), button(record, active)).clicked() {
             self.press_record(now);
         }
-        if ui.put(at(1.0), button("Photo  P", false)).clicked() {
+        if ui.put(at(1), button("Photo  P", false)).clicked() {
             self.press_photo(now);
         }
-        if ui.put(at(2.0), button("Four-cut  T", strip_running)).clicked() {
+        if ui.put(at(2), button("Four-cut  T", strip_running)).clicked() {
             self.press_strip(now);
+        }
+        if ui.put(at(3), button("Boomerang  B", boomerang_running)).clicked() {
+            self.press_boomerang(now);
         }
     }
 
@@ -547,145 +695,158 @@ impl BoothUi {
         let mut close = false;
         let mut save = false;
         let frame = egui::Frame::NONE.fill(theme::PANEL).inner_margin(egui::Margin::same(16));
+        let mut tab = self.settings_tab;
         egui::Panel::right("settings").frame(frame).resizable(false).exact_size(360.0).show(ui, |ui| {
             ui.heading(egui::RichText::new("Settings").color(theme::TEXT));
+            ui.add_space(6.0);
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut tab, SettingsTab::Booth, "Booth");
+                ui.selectable_value(&mut tab, SettingsTab::TakeHome, "Take it home");
+            });
             ui.add_space(8.0);
-            egui::Grid::new("settings-grid").num_columns(2).spacing([12.0, 10.0]).show(ui, |ui| {
-                let label = ui.label("Source").id;
-                let mut sources = vec![SourceSpec::Demo];
-                sources.extend(self.cameras.iter().map(|(i, _)| SourceSpec::Camera { index: *i }));
-                if !sources.contains(&self.source) {
-                    sources.push(self.source.clone());
+            egui::ScrollArea::vertical().max_height(ui.available_height() - 64.0).show(ui, |ui| {
+                if tab == SettingsTab::TakeHome {
+                    self.take_home_settings(ui, &mut draft);
+                    return;
                 }
-                if !sources.contains(&SourceSpec::Camera { index: draft.config.camera }) {
-                    sources.push(SourceSpec::Camera { index: draft.config.camera });
-                }
-                egui::ComboBox::from_id_salt("source")
-                    .width(200.0)
-                    .selected_text(self.source_label(&draft.source))
-                    .show_ui(ui, |ui| {
-                        for s in sources {
-                            let text = self.source_label(&s);
-                            ui.selectable_value(&mut draft.source, s, text);
-                        }
-                    })
-                    .response
+                egui::Grid::new("settings-grid").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
+                    let label = ui.label("Source").id;
+                    let mut sources = vec![SourceSpec::Demo];
+                    sources.extend(self.cameras.iter().map(|(i, _)| SourceSpec::Camera { index: *i }));
+                    if !sources.contains(&self.source) {
+                        sources.push(self.source.clone());
+                    }
+                    if !sources.contains(&SourceSpec::Camera { index: draft.config.camera }) {
+                        sources.push(SourceSpec::Camera { index: draft.config.camera });
+                    }
+                    egui::ComboBox::from_id_salt("source")
+                        .width(200.0)
+                        .selected_text(self.source_label(&draft.source))
+                        .show_ui(ui, |ui| {
+                            for s in sources {
+                                let text = self.source_label(&s);
+                                ui.selectable_value(&mut draft.source, s, text);
+                            }
+                        })
+                        .response
+                        .labelled_by(label);
+                    ui.end_row();
+
+                    let label = ui.label("Resolution").id;
+                    let [w, h] = draft.config.resolution;
+                    egui::ComboBox::from_id_salt("resolution")
+                        .width(200.0)
+                        .selected_text(format!("{w} x {h}"))
+                        .show_ui(ui, |ui| {
+                            for r in RESOLUTIONS {
+                                ui.selectable_value(&mut draft.config.resolution, r, format!("{} x {}", r[0], r[1]));
+                            }
+                        })
+                        .response
+                        .labelled_by(label);
+                    ui.end_row();
+
+                    let label = ui.label("Execution provider").id;
+                    egui::ComboBox::from_id_salt("provider")
+                        .width(200.0)
+                        .selected_text(draft.config.execution_provider.label())
+                        .show_ui(ui, |ui| {
+                            for p in Provider::ALL {
+                                ui.selectable_value(&mut draft.config.execution_provider, p, p.label());
+                            }
+                        })
+                        .response
+                        .labelled_by(label);
+                    ui.end_row();
+
+                    let label = ui.label("Output folder").id;
+                    ui.add(egui::TextEdit::singleline(&mut draft.output_folder).desired_width(200.0))
+                        .labelled_by(label);
+                    ui.end_row();
+
+                    let label = ui.label("Mirror camera").id;
+                    ui.checkbox(&mut draft.config.mirror, "").labelled_by(label);
+                    ui.end_row();
+
+                    let label = ui.label("Default character").id;
+                    let current = draft
+                        .config
+                        .default_character
+                        .as_deref()
+                        .and_then(|id| self.characters.iter().find(|(i, _)| i == id))
+                        .map_or("first installed", |(_, n)| n.as_str())
+                        .to_string();
+                    egui::ComboBox::from_id_salt("default-character")
+                        .width(200.0)
+                        .selected_text(current)
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(&mut draft.config.default_character, None, "first installed");
+                            for (id, name) in &self.characters {
+                                ui.selectable_value(&mut draft.config.default_character, Some(id.clone()), name);
+                            }
+                        })
+                        .response
+                        .labelled_by(label);
+                    ui.end_row();
+
+                    let label = ui.label("Hide controls after").id;
+                    ui.add(
+                        egui::DragValue::new(&mut draft.config.kiosk.hide_controls_after_s)
+                            .range(1.0..=600.0)
+                            .speed(0.2)
+                            .suffix(" s"),
+                    )
                     .labelled_by(label);
-                ui.end_row();
+                    ui.end_row();
 
-                let label = ui.label("Resolution").id;
-                let [w, h] = draft.config.resolution;
-                egui::ComboBox::from_id_salt("resolution")
-                    .width(200.0)
-                    .selected_text(format!("{w} x {h}"))
-                    .show_ui(ui, |ui| {
-                        for r in RESOLUTIONS {
-                            ui.selectable_value(&mut draft.config.resolution, r, format!("{} x {}", r[0], r[1]));
-                        }
-                    })
-                    .response
+                    let label = ui.label("Attract screen after").id;
+                    ui.add(
+                        egui::DragValue::new(&mut draft.config.kiosk.attract_after_s)
+                            .range(0.0..=3600.0)
+                            .speed(1.0)
+                            .suffix(" s (0: never)"),
+                    )
                     .labelled_by(label);
-                ui.end_row();
+                    ui.end_row();
 
-                let label = ui.label("Execution provider").id;
-                egui::ComboBox::from_id_salt("provider")
-                    .width(200.0)
-                    .selected_text(draft.config.execution_provider.label())
-                    .show_ui(ui, |ui| {
-                        for p in Provider::ALL {
-                            ui.selectable_value(&mut draft.config.execution_provider, p, p.label());
-                        }
-                    })
-                    .response
-                    .labelled_by(label);
-                ui.end_row();
+                    let label = ui.label("Leave fullscreen").id;
+                    let leave = draft
+                        .config
+                        .kiosk
+                        .leave_key
+                        .clone()
+                        .map_or("Esc twice".to_string(), |k| format!("Esc twice or {k}"));
+                    egui::ComboBox::from_id_salt("leave-key")
+                        .width(200.0)
+                        .selected_text(leave)
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(&mut draft.config.kiosk.leave_key, None, "Esc twice");
+                            for k in LEAVE_KEYS {
+                                ui.selectable_value(
+                                    &mut draft.config.kiosk.leave_key,
+                                    Some(k.to_string()),
+                                    format!("Esc twice or {k}"),
+                                );
+                            }
+                        })
+                        .response
+                        .labelled_by(label);
+                    ui.end_row();
 
-                let label = ui.label("Output folder").id;
-                ui.add(egui::TextEdit::singleline(&mut draft.output_folder).desired_width(200.0)).labelled_by(label);
-                ui.end_row();
+                    let label = ui.label("Countdown").id;
+                    ui.add(egui::DragValue::new(&mut draft.config.recording.countdown_s).range(0..=10).suffix(" s"))
+                        .labelled_by(label);
+                    ui.end_row();
 
-                let label = ui.label("Mirror camera").id;
-                ui.checkbox(&mut draft.config.mirror, "").labelled_by(label);
-                ui.end_row();
+                    let label = ui.label("Clips up to").id;
+                    ui.add(egui::DragValue::new(&mut draft.config.recording.max_clip_s).range(1..=600).suffix(" s"))
+                        .labelled_by(label);
+                    ui.end_row();
 
-                let label = ui.label("Default character").id;
-                let current = draft
-                    .config
-                    .default_character
-                    .as_deref()
-                    .and_then(|id| self.characters.iter().find(|(i, _)| i == id))
-                    .map_or("first installed", |(_, n)| n.as_str())
-                    .to_string();
-                egui::ComboBox::from_id_salt("default-character")
-                    .width(200.0)
-                    .selected_text(current)
-                    .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut draft.config.default_character, None, "first installed");
-                        for (id, name) in &self.characters {
-                            ui.selectable_value(&mut draft.config.default_character, Some(id.clone()), name);
-                        }
-                    })
-                    .response
-                    .labelled_by(label);
-                ui.end_row();
-
-                let label = ui.label("Hide controls after").id;
-                ui.add(
-                    egui::DragValue::new(&mut draft.config.kiosk.hide_controls_after_s)
-                        .range(1.0..=600.0)
-                        .speed(0.2)
-                        .suffix(" s"),
-                )
-                .labelled_by(label);
-                ui.end_row();
-
-                let label = ui.label("Attract screen after").id;
-                ui.add(
-                    egui::DragValue::new(&mut draft.config.kiosk.attract_after_s)
-                        .range(0.0..=3600.0)
-                        .speed(1.0)
-                        .suffix(" s (0: never)"),
-                )
-                .labelled_by(label);
-                ui.end_row();
-
-                let label = ui.label("Leave fullscreen").id;
-                let leave = draft
-                    .config
-                    .kiosk
-                    .leave_key
-                    .clone()
-                    .map_or("Esc twice".to_string(), |k| format!("Esc twice or {k}"));
-                egui::ComboBox::from_id_salt("leave-key")
-                    .width(200.0)
-                    .selected_text(leave)
-                    .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut draft.config.kiosk.leave_key, None, "Esc twice");
-                        for k in LEAVE_KEYS {
-                            ui.selectable_value(
-                                &mut draft.config.kiosk.leave_key,
-                                Some(k.to_string()),
-                                format!("Esc twice or {k}"),
-                            );
-                        }
-                    })
-                    .response
-                    .labelled_by(label);
-                ui.end_row();
-
-                let label = ui.label("Countdown").id;
-                ui.add(egui::DragValue::new(&mut draft.config.recording.countdown_s).range(0..=10).suffix(" s"))
-                    .labelled_by(label);
-                ui.end_row();
-
-                let label = ui.label("Clips up to").id;
-                ui.add(egui::DragValue::new(&mut draft.config.recording.max_clip_s).range(1..=600).suffix(" s"))
-                    .labelled_by(label);
-                ui.end_row();
-
-                let label = ui.label("Camera beside photo").id;
-                ui.checkbox(&mut draft.config.recording.photo_with_original, "").labelled_by(label);
-                ui.end_row();
+                    let label = ui.label("Camera beside photo").id;
+                    ui.checkbox(&mut draft.config.recording.photo_with_original, "").labelled_by(label);
+                    ui.end_row();
+                });
             });
             ui.add_space(12.0);
             let restart = self.needs_restart(&draft);
@@ -701,10 +862,114 @@ impl BoothUi {
                 ui.label(egui::RichText::new(format!("Saved in {}", path.display())).size(12.0).color(theme::TEXT_DIM));
             }
         });
+        self.settings_tab = tab;
         if save {
             self.apply(draft);
         } else if !close {
             self.draft = Some(draft);
+        }
+    }
+
+    /// The settings panel's "Take it home" tab: sharing with phones and printing.
+    fn take_home_settings(&self, ui: &mut egui::Ui, draft: &mut Draft) {
+        let info = &self.take_home;
+        egui::Grid::new("take-home-grid").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
+            let sharing = &mut draft.config.sharing;
+            let label = ui.label("Share with phones").id;
+            let current = match (sharing.enabled, sharing.interface.as_str()) {
+                (false, _) => "Off".to_string(),
+                (true, "auto") => "Automatic".to_string(),
+                (true, chosen) => info
+                    .interfaces
+                    .iter()
+                    .find(|(l, v)| v == chosen || l.split_whitespace().next() == Some(chosen))
+                    .map_or_else(|| chosen.to_string(), |(l, _)| l.clone()),
+            };
+            egui::ComboBox::from_id_salt("share-interface")
+                .width(170.0)
+                .selected_text(current)
+                .show_ui(ui, |ui| {
+                    if ui.selectable_label(!sharing.enabled, "Off").clicked() {
+                        sharing.enabled = false;
+                    }
+                    let auto = sharing.enabled && sharing.interface == "auto";
+                    if ui.selectable_label(auto, "Automatic").clicked() {
+                        sharing.enabled = true;
+                        sharing.interface = "auto".into();
+                    }
+                    for (text, value) in &info.interfaces {
+                        if ui.selectable_label(sharing.enabled && sharing.interface == *value, text).clicked() {
+                            sharing.enabled = true;
+                            sharing.interface = value.clone();
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label);
+            ui.end_row();
+
+            let label = ui.label("Port").id;
+            ui.add(egui::DragValue::new(&mut sharing.port).range(0..=65535))
+                .on_hover_text("0: any free port")
+                .labelled_by(label);
+            ui.end_row();
+
+            let label = ui.label("Links work for").id;
+            ui.add(egui::DragValue::new(&mut sharing.link_hours).range(1..=720).suffix(" h")).labelled_by(label);
+            ui.end_row();
+
+            let label = ui.label("Delete files after").id;
+            ui.add(egui::DragValue::new(&mut sharing.retention_hours).range(0..=8784).suffix(" h (0: never)"))
+                .labelled_by(label);
+            ui.end_row();
+
+            let label = ui.label("QR code shows").id;
+            ui.add(egui::DragValue::new(&mut sharing.show_link_s).range(0..=3600).suffix(" s (0: till next)"))
+                .labelled_by(label);
+            ui.end_row();
+
+            let printing = &mut draft.config.printing;
+            let label = ui.label("Printer").id;
+            let printers: &[String] = match &info.printers {
+                Some(Ok(list)) => list,
+                _ => &[],
+            };
+            egui::ComboBox::from_id_salt("printer")
+                .width(170.0)
+                .selected_text(printing.printer.clone().unwrap_or_else(|| "None".into()))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut printing.printer, None, "None");
+                    for p in printers {
+                        ui.selectable_value(&mut printing.printer, Some(p.clone()), p);
+                    }
+                })
+                .response
+                .labelled_by(label);
+            ui.end_row();
+
+            let label = ui.label("Copies").id;
+            ui.add(egui::DragValue::new(&mut printing.copies).range(1..=crate::share::print::MAX_COPIES))
+                .labelled_by(label);
+            ui.end_row();
+
+            let label = ui.label("Auto-print strips").id;
+            ui.checkbox(&mut printing.auto_print, "").labelled_by(label);
+            ui.end_row();
+
+            let label = ui.label("Print photos too").id;
+            ui.checkbox(&mut printing.photos, "").labelled_by(label);
+            ui.end_row();
+        });
+        ui.add_space(10.0);
+        ui.label(egui::RichText::new(&info.address).size(13.0).color(theme::TEXT_DIM));
+        match &info.printers {
+            Some(Err(e)) => {
+                ui.label(egui::RichText::new(format!("Printers: {e}")).size(13.0).color(theme::TEXT_DIM));
+            }
+            Some(Ok(list)) if list.is_empty() => {
+                ui.label(egui::RichText::new("No printer is set up (CUPS)").size(13.0).color(theme::TEXT_DIM));
+            }
+            _ => {}
         }
     }
 
@@ -741,6 +1006,9 @@ impl BoothUi {
 
     fn view(&mut self, ui: &mut egui::Ui, feed: &FeedView<'_>, now: f64) {
         let mut clicked_track = None;
+        let mut print = None;
+        self.result_shown = false;
+        self.card_rect = None;
         egui::CentralPanel::no_frame().show(ui, |ui| {
             let space = ui.available_rect_before_wrap();
             self.attract_shown = false;
@@ -800,9 +1068,12 @@ impl BoothUi {
             }
             let attract = self.source_lost.is_none() && self.kiosk.attract(now, self.config.kiosk.attract_after_s);
             if attract {
+                // nobody is in view any more: the last visitor's link goes
+                self.result = None;
                 self.attract(ui, view, now);
             }
             self.attract_shown = attract;
+            print = self.result_card(ui, view, now);
             if let Some(msg) = &self.message {
                 let r = Rect::from_center_size(
                     pos2(view.center().x, view.max.y - 40.0),
@@ -831,6 +1102,86 @@ impl BoothUi {
         if let Some(track) = clicked_track {
             self.push(Action::CycleTrack(track));
         }
+        if let Some(path) = print {
+            self.push(Action::Print(path));
+        }
+    }
+
+    /// The result card at the right of the feed: the keepsake's picture, the QR code of its link
+    /// (whole pixels per module, on white), the link, what is kept for how long, the print's
+    /// state and the Print button. Returns the file to print when the button was clicked.
+    fn result_card(&mut self, ui: &mut egui::Ui, view: Rect, now: f64) -> Option<PathBuf> {
+        let card = self.result.as_mut()?;
+        card.shown_at.get_or_insert(now);
+        self.result_shown = true;
+        let painter = ui.painter().clone();
+        let w = (view.width() * 0.62).clamp(300.0, 640.0).min(view.width() - 24.0);
+        let h = (view.height() - 24.0).clamp(160.0, 480.0);
+        let outer =
+            Rect::from_min_size(pos2(view.max.x - w - 12.0, view.center().y - h * 0.5), Vec2::new(w, h)).round();
+        painter.rect_filled(outer, CornerRadius::same(16), theme::CARD);
+        painter.rect_stroke(outer, CornerRadius::same(16), Stroke::new(2.0, theme::ACCENT), StrokeKind::Inside);
+        self.card_rect = Some(outer);
+        let inner = outer.shrink(18.0);
+        painter.text(inner.left_top(), Align2::LEFT_TOP, "Take it home", FontId::proportional(24.0), theme::ACCENT);
+        painter.text(
+            inner.left_top() + Vec2::new(0.0, 32.0),
+            Align2::LEFT_TOP,
+            &card.title,
+            FontId::proportional(16.0),
+            theme::TEXT_DIM,
+        );
+        let kept = painter.layout(card.kept_line.clone(), FontId::proportional(14.0), theme::TEXT, inner.width());
+        let printed = card.print_line.as_ref().map(|(text, failed)| {
+            let colour = if *failed { theme::WARNING } else { theme::TEXT_DIM };
+            painter.layout(text.clone(), FontId::proportional(14.0), colour, inner.width())
+        });
+        let button = Vec2::new(150.0, 36.0);
+        let bottom = kept.size().y
+            + printed.as_ref().map_or(0.0, |g| g.size().y + 4.0)
+            + if card.printable.is_some() { button.y + 8.0 } else { 0.0 };
+        let body =
+            Rect::from_min_max(pos2(inner.min.x, inner.min.y + 62.0), pos2(inner.max.x, inner.max.y - bottom - 10.0));
+        let (picture_area, qr_area) = match (&card.picture, &card.qr) {
+            (Some(_), Some(_)) => {
+                let split = body.min.x + body.width() * 0.4;
+                (Some(body.with_max_x(split - 8.0)), Some(body.with_min_x(split + 8.0)))
+            }
+            (Some(_), None) => (Some(body), None),
+            (None, Some(_)) => (None, Some(body)),
+            (None, None) => (None, None),
+        };
+        let whole = Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0));
+        if let (Some(area), Some((texture, size))) = (picture_area, &card.picture) {
+            let r = fit::fit(area, *size);
+            painter.image(texture.id(), r, whole, Color32::WHITE);
+        }
+        if let (Some(area), Some((texture, modules))) = (qr_area, &card.qr) {
+            let url = card.url.as_deref().unwrap_or_default();
+            let shown = url.split_once("://").map_or(url, |(_, rest)| rest);
+            let link = painter.layout(shown.to_string(), FontId::monospace(13.0), theme::TEXT, area.width());
+            let side_max = area.width().min(area.height() - link.size().y - 8.0).max(0.0);
+            // whole pixels per module: every module the same size, sharp for a phone's camera
+            let px = (side_max / *modules as f32).floor().max(1.0);
+            let side = px * *modules as f32;
+            let top = pos2((area.center().x - side * 0.5).round(), area.min.y.round());
+            let qr = Rect::from_min_size(top, Vec2::splat(side));
+            painter.image(texture.id(), qr, whole, Color32::WHITE);
+            painter.galley(pos2(area.center().x - link.size().x * 0.5, qr.max.y + 8.0), link, theme::TEXT);
+        }
+        let mut y = inner.max.y - bottom;
+        let kept_h = kept.size().y;
+        painter.galley(pos2(inner.min.x, y), kept, theme::TEXT);
+        y += kept_h;
+        if let Some(g) = printed {
+            let gh = g.size().y;
+            painter.galley(pos2(inner.min.x, y + 4.0), g, theme::TEXT_DIM);
+            y += gh + 4.0;
+        }
+        let path = card.printable.clone()?;
+        let rect = Rect::from_min_size(pos2(inner.min.x, y + 8.0), button);
+        let text = egui::RichText::new("Print").size(15.0).color(theme::TEXT);
+        ui.put(rect, egui::Button::new(text).fill(theme::CARD_HOVER)).clicked().then_some(path)
     }
 
     /// The countdown's number, the recording's red dot and timer, the flash of a shot, and the
@@ -842,8 +1193,25 @@ impl BoothUi {
             CaptureFlow::Strip { next, at } => {
                 Some((["Shot 1 of 4", "Shot 2 of 4", "Shot 3 of 4", "Shot 4 of 4"][next.min(3)], at))
             }
+            CaptureFlow::BoomerangCountdown { at } => Some(("Boomerang in", at)),
             _ => None,
         };
+        if let CaptureFlow::Boomerang { until } = self.capture {
+            // a pill with the time left as a shrinking bar
+            let left = ((until - now) / crate::record::boomerang::SECONDS).clamp(0.0, 1.0) as f32;
+            let galley = painter.layout_no_wrap("Boomerang: move!".into(), FontId::proportional(22.0), theme::TEXT);
+            let pill = Rect::from_center_size(
+                pos2(view.center().x, view.min.y + 40.0),
+                Vec2::new(galley.size().x + 40.0, galley.size().y + 22.0),
+            );
+            painter.rect_filled(pill, CornerRadius::same(14), theme::OVERLAY);
+            painter.galley(pill.min + Vec2::new(20.0, 6.0), galley, theme::TEXT);
+            let bar = Rect::from_min_size(
+                pill.left_bottom() - Vec2::new(-14.0, 8.0),
+                Vec2::new((pill.width() - 28.0) * left, 4.0),
+            );
+            painter.rect_filled(bar, CornerRadius::same(2), theme::ACCENT);
+        }
         if let Some((label, at)) = countdown {
             let left = (at - now).max(0.0);
             let number = (left.ceil() as u32).max(1);
@@ -885,9 +1253,14 @@ impl BoothUi {
             painter.rect_filled(view, CornerRadius::ZERO, Color32::WHITE.gamma_multiply(0.85 * a));
         }
         if let Some((text, _)) = &self.toast {
-            let galley = painter.layout_no_wrap(text.clone(), FontId::proportional(16.0), theme::TEXT);
+            // beside the result card when one shows, else in the middle
+            let (area, width) = match self.card_rect {
+                Some(card) => (view.with_max_x(card.min.x - 12.0), (card.min.x - view.min.x - 40.0).max(120.0)),
+                None => (view, view.width() - 40.0),
+            };
+            let galley = painter.layout(text.clone(), FontId::proportional(16.0), theme::TEXT, width);
             let pill =
-                Rect::from_center_size(pos2(view.center().x, view.max.y - 96.0), galley.size() + Vec2::new(28.0, 14.0));
+                Rect::from_center_size(pos2(area.center().x, view.max.y - 96.0), galley.size() + Vec2::new(28.0, 14.0));
             painter.rect_filled(pill, CornerRadius::same(12), theme::OVERLAY);
             painter.galley(pill.min + Vec2::new(14.0, 7.0), galley, theme::TEXT);
         }

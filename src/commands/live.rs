@@ -67,6 +67,10 @@ pub struct LiveArgs {
     /// Test hook: the source fails after N frames and the next two reopen attempts fail too.
     #[arg(long, hide = true, value_name = "N")]
     pub simulate_source_loss: Option<u64>,
+    /// Test hook: a screenshot into DIR each time a result card with a link shows
+    /// (`link-1.png`, ...; a line on stdout names each).
+    #[arg(long, hide = true, value_name = "DIR")]
+    pub screenshot_links: Option<PathBuf>,
     /// Test hook: press keys when the feed has delivered so many frames, e.g. `30:R,200:R,210:P`
     /// (egui key names; the same path as a real key press).
     #[arg(long, hide = true, value_delimiter = ',', value_name = "FRAME:KEY", value_parser = parse_press)]
@@ -77,7 +81,7 @@ fn parse_press(s: &str) -> Result<(u64, String), String> {
     let (frame, key) = s.split_once(':').ok_or_else(|| format!("'{s}': expected FRAME:KEY"))?;
     let frame = frame.trim().parse().map_err(|_| format!("'{frame}' is not a frame count"))?;
     if eframe::egui::Key::from_name(key.trim()).is_none() {
-        return Err(format!("'{key}' is not a key name (e.g. R, P, T, F11)"));
+        return Err(format!("'{key}' is not a key name (e.g. R, P, T, B, F11)"));
     }
     Ok((frame, key.trim().to_string()))
 }
@@ -203,6 +207,7 @@ fn run_window(args: &LiveArgs) -> anyhow::Result<()> {
         },
         factory,
         show: args.show.clone(),
+        screenshot_links: args.screenshot_links.clone(),
     };
     let summary = crate::app::run(pipeline, options)?;
     println!(

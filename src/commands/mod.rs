@@ -10,5 +10,7 @@ pub mod devices;
 pub mod live;
 pub mod media;
 pub mod overlay;
+pub mod serve;
 pub mod setup;
+pub mod share;
 pub mod stability;

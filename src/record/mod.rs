@@ -1,6 +1,6 @@
 //! What the booth keeps: video files (this module: RGB frames in, an H.264 MP4 out, optionally
 //! with the input's audio copied), live clips ([`clip`]), photos ([`photo`]), four-cut strips
-//! ([`strip`]) and their file names ([`names`]).
+//! ([`strip`]), boomerangs ([`boomerang`]) and their file names ([`names`]).
 //!
 //! In: [`VideoWriter::create`] with the output path, the frame size, the nominal rate ([`Fps`],
 //! exact: 29.97 is 30000/1001) and optionally an [`AudioSource`]; then one packed RGB8 picture per
@@ -29,6 +29,7 @@
 //! last complete fragment, stays playable, and every later call returns [`RecordError::Write`].
 
 mod audio;
+pub mod boomerang;
 pub mod clip;
 mod encoder;
 mod mux;

@@ -1,4 +1,4 @@
-//! File names for what the booth keeps: clips, photos and four-cut strips, named with the local
+//! File names for what the booth keeps: clips, photos, four-cut strips and boomerangs, named with the local
 //! date and time and the characters worn, never overwriting a file.
 //!
 //! In: the output folder, what is kept, the characters' ids, the moment. Out: a free path, e.g.
@@ -12,6 +12,8 @@ pub enum Keepsake {
     Clip,
     Photo,
     Strip,
+    /// The GIF; its MP4 takes the same name with `.mp4` ([`companion`]).
+    Boomerang,
 }
 
 impl Keepsake {
@@ -20,6 +22,7 @@ impl Keepsake {
             Keepsake::Clip => ".mp4",
             Keepsake::Photo => "_photo.png",
             Keepsake::Strip => "_strip.png",
+            Keepsake::Boomerang => "_boomerang.gif",
         }
     }
 }
@@ -53,6 +56,12 @@ pub fn keepsake_path(
     unique_path(&folder.join(name))
 }
 
+/// The file beside `path` with extension `ext` (a boomerang's MP4 beside its GIF); when that
+/// name is taken, the first free "NAME (2).EXT", ...
+pub fn companion(path: &Path, ext: &str) -> PathBuf {
+    unique_path(&path.with_extension(ext))
+}
+
 /// `path` if nothing is there, else the first free "NAME (2).EXT", "NAME (3).EXT", ...
 pub fn unique_path(path: &Path) -> PathBuf {
     if !path.exists() {
@@ -81,6 +90,9 @@ mod tests {
         assert_eq!(again.file_name().unwrap(), "webtoonme_2026-12-03_16-05-09_haru+kang (2).mp4");
         let strip = keepsake_path(&dir, Keepsake::Strip, &[], at);
         assert_eq!(strip.file_name().unwrap(), "webtoonme_2026-12-03_16-05-09_strip.png");
+        let gif = keepsake_path(&dir, Keepsake::Boomerang, &["rei"], at);
+        assert_eq!(gif.file_name().unwrap(), "webtoonme_2026-12-03_16-05-09_rei_boomerang.gif");
+        assert_eq!(companion(&gif, "mp4").file_name().unwrap(), "webtoonme_2026-12-03_16-05-09_rei_boomerang.mp4");
         let photo = keepsake_path(&dir, Keepsake::Photo, &["../x"], at);
         assert_eq!(photo.file_name().unwrap(), "webtoonme_2026-12-03_16-05-09_x_photo.png");
         let _ = std::fs::remove_dir_all(&dir);
