@@ -60,17 +60,19 @@ def shape_of(layout, h, w):
     return [1, 3, h, w] if layout == "nchw" else [1, h, w, 3]
 
 
-def save(name, nodes, inits, shape, doc):
+def save(name, nodes, inits, shape, doc, inputs=None, out_dir=OUT):
+    """One opset-17 model: `inputs` (name, shape) pairs (default: "image" of `shape`) -> "out"."""
+    inputs = inputs or [("image", shape)]
     graph = helper.make_graph(
         nodes, name.removesuffix(".onnx"),
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, shape)],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs],
         [helper.make_tensor_value_info("out", TensorProto.FLOAT, shape)], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
                               producer_name="webtoonme tests/data/make_descriptor_fixtures.py")
     model.ir_version = 8
     model.doc_string = doc
     onnx.checker.check_model(model)
-    onnx.save(model, os.path.join(OUT, name))
+    onnx.save(model, os.path.join(out_dir, name))
 
 
 def invert_model(name, layout, color, rng, h, w):
@@ -134,16 +136,7 @@ def damaged():
     os.makedirs(out, exist_ok=True)
 
     def write(name, nodes, inputs, output_shape, inits, doc):
-        graph = helper.make_graph(
-            nodes, name.removesuffix(".onnx"),
-            [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs],
-            [helper.make_tensor_value_info("out", TensorProto.FLOAT, output_shape)], inits)
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
-                                  producer_name="webtoonme tests/data/make_descriptor_fixtures.py")
-        model.ir_version = 8
-        model.doc_string = doc
-        onnx.checker.check_model(model)
-        onnx.save(model, os.path.join(out, name))
+        save(name, nodes, inits, output_shape, doc, inputs=inputs, out_dir=out)
 
     write("two_inputs.onnx", [helper.make_node("Add", ["image", "style"], ["out"])],
           [("image", [1, 3, SIZE, SIZE]), ("style", [1, 1])], [1, 3, SIZE, SIZE], [],
