@@ -410,7 +410,7 @@ fn config_dir() -> Option<PathBuf> {
     } else if cfg!(target_os = "macos") {
         home().map(|h| h.join("Library").join("Application Support"))
     } else {
-        env_path("XDG_CONFIG_HOME").filter(|p| p.is_absolute()).or_else(|| home().map(|h| h.join(".config")))
+        crate::paths::user_config_dir() // the same folder the autostart entry goes into
     }
 }
 
