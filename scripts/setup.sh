@@ -84,6 +84,9 @@ bash scripts/models/build_models.sh ${ARGS[@]+"${ARGS[@]}"}
 # --- 4. built-in characters: their stylizer graphs are generated from each character.toml ------
 bash scripts/characters/build_characters.sh ${ARGS[@]+"${ARGS[@]}"}
 
+# --- 5. test photos (tests only, never shipped): t1.jpg from the pinned insightface sdist -------
+bash scripts/fetch_test_photos.sh >/dev/null && echo "test photos: runtime/test-photos/t1.jpg"
+
 # --- where things are -----------------------------------------------------------------------------
 eval "$("$PYTHON" scripts/models/manifest.py "$MANIFEST" ort "${ORT_WHEEL:-}")"
 ORT_DIR=$ROOT/runtime/$ORT_PACKAGE/$ORT_VERSION

@@ -109,6 +109,12 @@ def main(argv):
     elif cmd == "packages":
         for row in packages(m):
             print("\t".join(row))
+    elif cmd == "test-photos":
+        t = m["test_photos"]
+        rows = {"SDIST_NAME": t["name"], "SDIST_VERSION": t["version"], "SDIST_FILE": t["archive"],
+                "SDIST_SHA256": t["sha256"], "T1_MEMBER": t["t1"]["member"], "T1_SHA256": t["t1"]["sha256"]}
+        for k, v in rows.items():
+            print(f"{k}={shlex.quote(v)}")
     elif cmd == "files":
         print("\n".join(model["file"] for model in m["model"]))
     else:

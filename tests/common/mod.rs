@@ -29,6 +29,30 @@ pub fn duo() -> RgbImage {
     canvas
 }
 
+/// `t1.jpg` of the insightface 2.1 source package: six people at a card table (1280x886).
+/// Fetched by `scripts/fetch_test_photos.sh` (pinned version and sha256, never committed); setup
+/// runs it, and a test that needs the photo runs it again when it is missing.
+pub fn t1_path() -> PathBuf {
+    let path = project_file("runtime/test-photos/t1.jpg");
+    if !path.exists() {
+        let out = std::process::Command::new("bash")
+            .arg(project_file("scripts/fetch_test_photos.sh"))
+            .output()
+            .expect("run scripts/fetch_test_photos.sh");
+        assert!(
+            out.status.success(),
+            "scripts/fetch_test_photos.sh failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    path
+}
+
+pub fn t1() -> RgbImage {
+    let path = t1_path();
+    image::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).into_rgb8()
+}
+
 pub fn frame_of(img: &RgbImage) -> Frame {
     Frame::from_rgb(img.width(), img.height(), img.as_raw().clone())
 }
