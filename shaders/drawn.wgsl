@@ -4,7 +4,8 @@
 // are coloured (`param.w`, the modes of src/draw/face.rs):
 //   0 stroke: coverage from the distance across the strip (anti-aliased, any width)
 //   1 fill: flat colour
-//   2 eye: white with the upper lid's shadow, gradient iris with a dark rim, pupil, catchlights
+//   2 eye: a white over the person's own, the upper lid's shadow, gradient iris with a dark rim,
+//     pupil, catchlights
 //   3 soft ellipse (blush)
 //   4 skin: base / shadow / light from the per-vertex shade and highlight (crisp cel steps)
 //   5 mouth: teeth along the top of the open mouth, dark inside below
@@ -55,6 +56,10 @@ fn disc(p: vec2<f32>, c: vec2<f32>, r: f32, aa: f32) -> f32 {
     return clamp((r - length(p - c)) / aa + 0.5, 0.0, 1.0);
 }
 
+// The eye's white is laid over the person's own (their lids, lashes and the shadow in the
+// corners show through); the iris and catchlights are the character's.
+const WHITE_OPACITY: f32 = 0.55;
+
 fn eye(v: VertexOut) -> vec4<f32> {
     let p = v.uv;
     let r_px = max(v.param.y, 1.0);
@@ -77,10 +82,12 @@ fn eye(v: VertexOut) -> vec4<f32> {
     if v.param.z >= 0.5 {
         c = mix(c, vec3<f32>(1.0), disc(p, vec2<f32>(-0.38, -0.36), 0.3, aa));
     }
+    var a = mix(WHITE_OPACITY, 1.0, disc(p, vec2<f32>(0.0), 1.0, aa));
     if v.param.z >= 1.5 {
         c = mix(c, vec3<f32>(1.0), disc(p, vec2<f32>(0.4, 0.38), 0.13, aa));
+        a = max(a, disc(p, vec2<f32>(0.4, 0.38), 0.13, aa));
     }
-    return premultiplied(c, 1.0);
+    return premultiplied(c, a);
 }
 
 @fragment

@@ -115,6 +115,7 @@ pub fn load_models(pack: &CharacterPack, opts: &SessionOptions) -> Result<Charac
         background,
         paint: CharacterLook::of(pack.skin, &pack.style),
         look: Some(FaceLook::of(pack)),
+        face_tones: 1.0,
     })
 }
 

@@ -175,8 +175,9 @@ pub struct FaceBuilder {
     raised: Vec<V2>,
 }
 
-/// An open eye is drawn at least this open (height / width), its upper lid raised.
-pub const DRAWN_EYE_OPEN: f32 = 0.4;
+/// An eye at least this open (height / width) gets the character's iris, white and catchlights;
+/// a narrower one (a squint the mesh sees a little open) keeps its own pixels and its lid line.
+pub const EYE_FILL_FROM: f32 = 0.24;
 
 /// Everything one face is drawn from.
 #[derive(Debug, Clone, Copy)]
@@ -242,40 +243,16 @@ impl FaceBuilder {
                 ..Default::default()
             });
         }
-        // open mouth: dark inside, teeth along the top
-        if ex.mouth_open {
-            let inside = mix3(lip, [0.25, 0.05, 0.08], 0.65);
-            let teeth = mix3(rgb(d.white_rgb), [1.0; 3], 0.3);
-            self.strip(q, &lists::LIP_IN_UP, &lists::LIP_IN_LO, 3, out, |_, v, p| DrawVertex {
-                pos: p,
-                color: rgba(inside, 1.0),
-                color2: rgba(teeth, 1.0),
-                param: [v, 0.5, 0.0, mode::MOUTH],
-                ..Default::default()
-            });
-        }
-
-        // eyes: an open eye is drawn at least webtoon-open (the upper lid raised, lash line with it)
+        // eyes: drawn between the person's real lids (a downcast eye stays downcast, a squint a
+        // squint); only the character's iris, white and catchlights are added
         let mut raised = std::mem::take(&mut self.raised);
         raised.clear();
         raised.extend_from_slice(q);
         let eyes =
             [(&lists::R_EYE_UP, &lists::R_EYE_LO, lists::R_IRIS), (&lists::L_EYE_UP, &lists::L_EYE_LO, lists::L_IRIS)];
-        for (k, &(up, lo, _)) in eyes.iter().enumerate() {
-            if ex.eyes[k] != EyeState::Open {
-                continue;
-            }
-            let ew = len(sub(q[up[0]], q[up[8]])).max(1e-3);
-            let open = (1..8).map(|j| len(sub(q[up[j]], q[lo[j]]))).fold(0.0f32, f32::max) / ew;
-            let lift = (DRAWN_EYE_OPEN - open).max(0.0) * ew;
-            for (j, &i) in up.iter().enumerate() {
-                let t = j as f32 / 8.0;
-                raised[i] = add(q[i], mul(up_dir, lift * (std::f32::consts::PI * t).sin().max(0.0).powf(0.7)));
-            }
-        }
         let q = &raised[..];
         for (k, &(up, lo, iris)) in eyes.iter().enumerate() {
-            if ex.eyes[k] != EyeState::Open {
+            if ex.eyes[k] != EyeState::Open || ex.openness[k] < EYE_FILL_FROM {
                 continue;
             }
             let ew = len(sub(q[up[0]], q[up[8]]));
@@ -365,13 +342,8 @@ impl FaceBuilder {
                     stroke(&self.curve, heavy, (0.08, 0.22), min * 1.5, rgba(lash, 1.0), out);
                 }
                 EyeState::Arc => {
-                    let (a, b) = (add(q[up[0]], mul(f.down, ew * 0.08)), add(q[up[8]], mul(f.down, ew * 0.08)));
-                    self.tmp.clear();
-                    self.tmp.extend((0..=8).map(|j| {
-                        let t = j as f32 / 8.0;
-                        add(lerp(a, b, t), mul(up_dir, ew * 0.3 * 4.0 * t * (1.0 - t)))
-                    }));
-                    self.smooth_tmp();
+                    // a smiling squint: ink along the real upper lid, which is already an arc
+                    self.smooth(q, up);
                     stroke(&self.curve, |_| lash_w * 0.75, (0.25, 0.25), min * 1.5, rgba(lash, 1.0), out);
                 }
                 EyeState::Closed => {
@@ -386,13 +358,18 @@ impl FaceBuilder {
             }
         }
         // brows: centre line, heavy at the inner end
+        // as dark as the person's own brows are against their skin: light brows stay light
         let brow = rgb(d.brow_rgb);
         let bw = d.brow_weight * u;
         for (bu, bl) in [(&lists::R_BROW_UP, &lists::R_BROW_LO), (&lists::L_BROW_UP, &lists::L_BROW_LO)] {
+            let strength = brow_darkness(input, bu, bl);
+            if strength <= 0.0 {
+                continue;
+            }
             self.tmp.clear();
             self.tmp.extend(bu.iter().zip(bl.iter()).map(|(&a, &b)| lerp(q[a], q[b], 0.5)));
             self.smooth_tmp();
-            stroke(&self.curve, |t| bw * (1.0 - 0.55 * t), (0.06, 0.45), min, rgba(brow, 0.95), out);
+            stroke(&self.curve, |t| bw * (1.0 - 0.55 * t), (0.06, 0.45), min, rgba(brow, 0.95 * strength), out);
         }
         // jaw: thicker at the jaw angles; a turned face's far side thinner and shorter
         let far = ((ex.yaw.abs() - 0.2) / 0.5).clamp(0.0, 1.0);
@@ -551,6 +528,20 @@ impl FaceBuilder {
         self.curve.clear();
         catmull_rom(&self.tmp, 0, &mut self.curve);
     }
+}
+
+/// 0..1: how much darker the person's brow (the photo under the original landmarks) is than
+/// their face skin; 1 from half the skin's luma down, 0 when the brow is as light as the skin.
+fn brow_darkness(input: &FaceInput<'_>, up: &[usize], lo: &[usize]) -> f32 {
+    let Some(skin) = input.skin.filter(|s| s.samples > 0) else { return 1.0 };
+    let mut sum = 0.0;
+    for (&a, &b) in up.iter().zip(lo) {
+        let p = lerp(xy(input.original[a]), xy(input.original[b]), 0.5);
+        sum += rgb_to_ycbcr(input.frame.rgb_at(p))[0];
+    }
+    let brow = sum / up.len() as f32;
+    let skin_y = skin.mean_ycbcr[0].max(1.0);
+    smoothstep(0.08, 0.45, (skin_y - brow) / skin_y)
 }
 
 fn mul3(a: [f32; 3], k: f32) -> [f32; 3] {

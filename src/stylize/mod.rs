@@ -9,6 +9,7 @@
 pub mod assign;
 pub mod descriptor;
 pub mod face_align;
+pub mod face_tones;
 pub mod model;
 pub mod people;
 pub mod stage;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::assign::CharacterAssigner;
 use super::face_align::{FACE_CROP, FaceAlignment, FaceMasker, align};
+use super::face_tones::{FaceToner, ToneInput};
 use super::model::{RgbBuffer, StylizerModel};
 use super::people::{CharacterLook, person_paint};
 use crate::compose::PersonPaint;
@@ -28,6 +29,9 @@ pub struct CharacterModels {
     pub background: Option<StylizerModel>,
     /// How the character paints skin outside the face and hair.
     pub paint: CharacterLook,
+    /// 0..1: how much the face's skin takes the person's ramp tones (0: as the face model drew
+    /// it; packs without `[skin]`).
+    pub face_tones: f32,
     /// How the compositor reshapes and draws this character's faces (None: it does not).
     pub look: Option<FaceLook>,
 }
@@ -91,6 +95,7 @@ pub struct StylizeStage {
     pub characters: Vec<CharacterModels>,
     pub assigner: CharacterAssigner,
     masker: FaceMasker,
+    toner: FaceToner,
     crop: RgbBuffer,
     styled: RgbBuffer,
     spare_faces: Vec<FaceLayerBuf>,
@@ -108,6 +113,7 @@ impl StylizeStage {
             characters,
             assigner,
             masker: FaceMasker::default(),
+            toner: FaceToner::default(),
             crop: RgbBuffer::default(),
             styled: RgbBuffer::default(),
             spare_faces: Vec::new(),
@@ -194,8 +200,15 @@ impl StylizeStage {
         // faces
         let t0 = Instant::now();
         self.spare_faces.append(&mut out.faces);
+        out.people.clear();
         for face in &analysis.faces {
             let character = self.assigner.character_of(face.track_id);
+            // each person's skin and hair paint; the face's skin takes the same ramp
+            let look = self.characters.get(character).map(|c| &c.paint);
+            let paint = look.and_then(|look| person_paint(frame, face, &analysis.person_mask, look));
+            if let Some(paint) = paint {
+                out.people.push(paint);
+            }
             let Some(models) = self.characters.get_mut(character) else { continue };
             if face.landmarks_px.len() < 478 || (models.face.is_none() && models.look.is_none()) {
                 continue;
@@ -227,6 +240,18 @@ impl StylizeStage {
                         );
                         warp_rgb8(&self.styled.rgb, self.styled.width, self.styled.height, &m, n, n, &mut layer.rgb);
                     }
+                    // the skin between the person's own lines in the ramp's flat tones
+                    if let (Some(paint), Some(skin)) = (paint.as_ref(), face.skin.as_ref()) {
+                        let input = ToneInput {
+                            original: &self.crop.rgb,
+                            landmarks: &face.landmarks_px,
+                            crop_from_frame: &al.crop_from_frame,
+                            skin,
+                            ramp: &paint.skin,
+                            strength: if paint.skin_strength > 0.0 { models.face_tones } else { 0.0 },
+                        };
+                        self.toner.tone(&input, &mut layer.rgb, n);
+                    }
                     // hair is painted by the compositor's person pass (see `people`): the face
                     // layer covers the face alone
                     let person = None;
@@ -246,13 +271,6 @@ impl StylizeStage {
                 }
             }
             out.faces.push(layer);
-        }
-        out.people.clear();
-        for face in &analysis.faces {
-            let look = self.characters.get(self.assigner.character_of(face.track_id)).map(|c| &c.paint);
-            if let Some(paint) = look.and_then(|look| person_paint(frame, face, &analysis.person_mask, look)) {
-                out.people.push(paint);
-            }
         }
         out.times = StylizeTimes { faces: t0.elapsed(), background, model: model_time, total: start.elapsed() };
         Ok(())

@@ -1,0 +1,292 @@
+//! The face's skin in the person's own ramp: the face model's smoothed, inked crop keeps every
+//! line, eye, brow, beard and the mouth of the person, and the skin between them becomes the two
+//! or three flat tones of the skin ramp the person wears (the character's tone moved toward the
+//! person's own by `[skin] keep`), chosen by the person's own shading. Nothing is drawn from a
+//! template: which pixel is skin, and how dark, comes from the photo.
+//!
+//! In: the aligned input crop (what the face model saw), the face model's stylized crop, the
+//! face's landmarks and alignment, the person's skin statistics and [`SkinRamp`]. Out: the
+//! stylized crop with its skin pixels replaced by ramp tones (in place). Which pixels:
+//! - inside the face oval, outside the eyes, brows and lips (scanline-filled from the mesh,
+//!   grown a little so lids and lip edges keep their own pixels);
+//! - whose photo chroma is this person's skin (Mahalanobis distance to the face-skin
+//!   statistics under this light);
+//! - not much darker than the skin around them in the stylized crop: ink lines, brows, a beard,
+//!   nostrils and shadows deeper than the ramp's shadow keep the model's pixels.
+//!
+//! The tone of each skin pixel is the stylized luma against the median luma of the face's skin
+//! (so the ramp follows the person's real shading, not a designed one), with narrow soft steps.
+//! Runs on the stylize thread, on buffers kept between frames (no allocation once warm).
+
+use crate::draw::skin_ramp::SkinRamp;
+use crate::perception::geometry::Affine2;
+use crate::perception::mesh::idx;
+use crate::perception::skin::{SkinStats, chroma_inverse, rgb_to_ycbcr};
+
+/// Stylized luma below this share of the skin's median: the shadow tone.
+pub const SHADOW_BELOW: f32 = 0.8;
+/// Above this share: the light tone.
+pub const LIGHT_ABOVE: f32 = 1.18;
+/// Half width of the soft step between two tones (share of the median).
+const STEP_SOFT: f32 = 0.012;
+/// Darker than this share of the median: ink, brows, beard (kept), fading in up to `KEEP_TO`.
+const KEEP_BELOW: f32 = 0.58;
+const KEEP_TO: f32 = 0.68;
+/// Chroma Mahalanobis distance (squared) where skin starts to fade and where it is gone.
+const SKIN_D2: (f32, f32) = (6.0, 14.0);
+/// Eyes, brows and lips are grown by this factor around their centre before they are cut out.
+const FEATURE_GROW: [f32; 3] = [1.35, 1.3, 1.12];
+/// Fewer skin pixels than this in the crop: the face is left as the model drew it.
+const MIN_SKIN_PIXELS: usize = 200;
+
+/// Ramp-toned face skin; owns its scratch buffers.
+#[derive(Debug, Default)]
+pub struct FaceToner {
+    region: Vec<u8>,
+    weight: Vec<f32>,
+    poly: Vec<[f32; 2]>,
+    xs: Vec<f32>,
+}
+
+/// What one face's skin is toned from.
+#[derive(Debug, Clone, Copy)]
+pub struct ToneInput<'a> {
+    /// The aligned photo crop the face model saw (RGB8, `size` square).
+    pub original: &'a [u8],
+    /// 478 landmarks, frame pixels.
+    pub landmarks: &'a [[f32; 3]],
+    pub crop_from_frame: &'a Affine2,
+    pub skin: &'a SkinStats,
+    pub ramp: &'a SkinRamp,
+    /// 0..1: how much of the ramp replaces the model's skin.
+    pub strength: f32,
+}
+
+impl FaceToner {
+    /// Tone the skin of `styled` (RGB8, `size` square) in place. Returns the share of the face
+    /// oval that took a ramp tone (0 when the face had no measurable skin).
+    pub fn tone(&mut self, input: &ToneInput<'_>, styled: &mut [u8], size: usize) -> f32 {
+        let n = size;
+        if input.landmarks.len() < 468
+            || input.original.len() < n * n * 3
+            || styled.len() < n * n * 3
+            || input.skin.samples == 0
+            || input.strength <= 0.0
+        {
+            return 0.0;
+        }
+        self.region.clear();
+        self.region.resize(n * n, 0);
+        let m = input.crop_from_frame;
+        let lm = input.landmarks;
+        self.fill(lm, &idx::FACE_OVAL, m, 1.0, n, 1);
+        self.fill(lm, &idx::RIGHT_EYE, m, FEATURE_GROW[0], n, 0);
+        self.fill(lm, &idx::LEFT_EYE, m, FEATURE_GROW[0], n, 0);
+        self.fill(lm, &idx::RIGHT_BROW, m, FEATURE_GROW[1], n, 0);
+        self.fill(lm, &idx::LEFT_BROW, m, FEATURE_GROW[1], n, 0);
+        self.fill(lm, &idx::LIPS_OUTER, m, FEATURE_GROW[2], n, 0);
+
+        // skin likelihood from the photo's chroma, and the skin's median stylized luma
+        let icov = chroma_inverse(input.skin).0;
+        let (mcb, mcr) = (input.skin.mean_ycbcr[1], input.skin.mean_ycbcr[2]);
+        self.weight.clear();
+        self.weight.resize(n * n, 0.0);
+        let mut hist = [0u32; 256];
+        let mut oval = 0usize;
+        for (i, w) in self.weight.iter_mut().enumerate() {
+            if self.region[i] == 0 {
+                continue;
+            }
+            oval += 1;
+            let o = &input.original[i * 3..i * 3 + 3];
+            let c = rgb_to_ycbcr([o[0], o[1], o[2]]);
+            let (dx, dy) = (c[1] - mcb, c[2] - mcr);
+            let d2 = icov[0] * dx * dx + 2.0 * icov[1] * dx * dy + icov[2] * dy * dy;
+            let like = 1.0 - smoothstep(SKIN_D2.0, SKIN_D2.1, d2);
+            if like > 0.0 {
+                *w = like;
+                if like > 0.5 {
+                    let s = &styled[i * 3..i * 3 + 3];
+                    hist[luma8(s) as usize] += 1;
+                }
+            }
+        }
+        let skin_pixels: u32 = hist.iter().sum();
+        if (skin_pixels as usize) < MIN_SKIN_PIXELS || oval == 0 {
+            return 0.0;
+        }
+        let median = {
+            let (mut acc, half) = (0u32, skin_pixels / 2);
+            hist.iter().position(|&h| {
+                acc += h;
+                acc > half
+            })
+        }
+        .unwrap_or(128)
+        .max(8) as f32;
+
+        let ramp = input.ramp;
+        let tones = [ramp.shadow, ramp.base, ramp.light].map(|c| c.map(|v| v.clamp(0.0, 1.0) * 255.0));
+        let mut toned = 0usize;
+        for (i, &w) in self.weight.iter().enumerate() {
+            if w <= 0.0 {
+                continue;
+            }
+            let s = &mut styled[i * 3..i * 3 + 3];
+            let r = luma8(s) / median;
+            let keep = 1.0 - smoothstep(KEEP_BELOW, KEEP_TO, r);
+            let a = w * (1.0 - keep) * input.strength;
+            if a <= 0.0 {
+                continue;
+            }
+            let to_base = smoothstep(SHADOW_BELOW - STEP_SOFT, SHADOW_BELOW + STEP_SOFT, r);
+            let to_light = smoothstep(LIGHT_ABOVE - STEP_SOFT, LIGHT_ABOVE + STEP_SOFT, r);
+            for (k, v) in s.iter_mut().enumerate() {
+                let tone = tones[0][k] + (tones[1][k] - tones[0][k]) * to_base + (tones[2][k] - tones[1][k]) * to_light;
+                *v = (*v as f32 + (tone - *v as f32) * a).round().clamp(0.0, 255.0) as u8;
+            }
+            if a > 0.5 {
+                toned += 1;
+            }
+        }
+        toned as f32 / oval as f32
+    }
+
+    /// Scanline-fill the polygon of landmarks `poly` (grown by `grow` around its centroid, in
+    /// crop pixels) into the region with `value`.
+    fn fill(&mut self, lm: &[[f32; 3]], poly: &[usize], m: &Affine2, grow: f32, n: usize, value: u8) {
+        self.poly.clear();
+        self.poly.extend(poly.iter().map(|&i| m.apply([lm[i][0], lm[i][1]])));
+        let k = self.poly.len() as f32;
+        let c = self.poly.iter().fold([0.0f32; 2], |a, p| [a[0] + p[0] / k, a[1] + p[1] / k]);
+        for p in &mut self.poly {
+            *p = [c[0] + (p[0] - c[0]) * grow, c[1] + (p[1] - c[1]) * grow];
+        }
+        let (y0, y1) = self.poly.iter().fold((f32::MAX, f32::MIN), |(lo, hi), p| (lo.min(p[1]), hi.max(p[1])));
+        let rows = (y0.max(0.0) as usize)..((y1.ceil().max(0.0) as usize).min(n));
+        for row in rows {
+            let y = row as f32 + 0.5;
+            self.xs.clear();
+            let len = self.poly.len();
+            for i in 0..len {
+                let (a, b) = (self.poly[i], self.poly[(i + 1) % len]);
+                if (a[1] > y) != (b[1] > y) {
+                    self.xs.push(a[0] + (y - a[1]) / (b[1] - a[1]) * (b[0] - a[0]));
+                }
+            }
+            self.xs.sort_by(f32::total_cmp);
+            for pair in self.xs.chunks_exact(2) {
+                let x0 = ((pair[0] - 0.5).ceil().max(0.0) as usize).min(n);
+                let x1 = (((pair[1] - 0.5).floor() + 1.0).max(0.0) as usize).clamp(x0, n);
+                self.region[row * n + x0..row * n + x1].fill(value);
+            }
+        }
+    }
+}
+
+fn luma8(p: &[u8]) -> f32 {
+    0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32
+}
+
+fn smoothstep(e0: f32, e1: f32, x: f32) -> f32 {
+    let t = ((x - e0) / (e1 - e0)).clamp(0.0, 1.0);
+    t * t * (3.0 - 2.0 * t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats() -> SkinStats {
+        SkinStats {
+            mean_rgb: [200.0, 150.0, 120.0],
+            mean_ycbcr: rgb_to_ycbcr([200, 150, 120]),
+            cov_cbcr: [9.0, 0.0, 9.0],
+            luma_std: 10.0,
+            samples: 500,
+        }
+    }
+
+    /// A face-shaped set of landmarks: the oval a circle of radius 80 around (128, 128) in a
+    /// 256 crop (identity alignment), features squeezed to points far from the test pixels.
+    fn landmarks() -> Vec<[f32; 3]> {
+        let mut lm = vec![[128.0, 40.0, 0.0]; 478];
+        for (k, &i) in idx::FACE_OVAL.iter().enumerate() {
+            let a = k as f32 / idx::FACE_OVAL.len() as f32 * std::f32::consts::TAU;
+            lm[i] = [128.0 + 80.0 * a.cos(), 128.0 + 80.0 * a.sin(), 0.0];
+        }
+        lm
+    }
+
+    #[test]
+    fn skin_takes_the_ramp_and_dark_lines_and_other_colours_stay() {
+        let n = 256;
+        let ramp = SkinRamp {
+            shadow: [0.6, 0.4, 0.35],
+            base: [0.9, 0.7, 0.6],
+            light: [0.97, 0.85, 0.78],
+            reference_luma: 160.0,
+        };
+        let mut original = vec![0u8; n * n * 3];
+        for p in original.chunks_exact_mut(3) {
+            p.copy_from_slice(&[200, 150, 120]);
+        }
+        // a green patch (not skin) at (100, 128)
+        for y in 120..136 {
+            for x in 92..108 {
+                original[(y * n + x) * 3..(y * n + x) * 3 + 3].copy_from_slice(&[60, 160, 60]);
+            }
+        }
+        let mut styled = original.clone();
+        // a dark ink line at row 150, a darker (shaded) band at rows 170..175
+        for x in 100..160 {
+            styled[(150 * n + x) * 3..(150 * n + x) * 3 + 3].copy_from_slice(&[40, 25, 25]);
+            for y in 170..175 {
+                styled[(y * n + x) * 3..(y * n + x) * 3 + 3].copy_from_slice(&[165, 122, 98]);
+            }
+        }
+        let ink = styled[(150 * n + 120) * 3..(150 * n + 120) * 3 + 3].to_vec();
+        let green = styled[(128 * n + 100) * 3..(128 * n + 100) * 3 + 3].to_vec();
+        let lm = landmarks();
+        let s = stats();
+        let input = ToneInput {
+            original: &original,
+            landmarks: &lm,
+            crop_from_frame: &Affine2::IDENTITY,
+            skin: &s,
+            ramp: &ramp,
+            strength: 1.0,
+        };
+        let share = FaceToner::default().tone(&input, &mut styled, n);
+        assert!(share > 0.8, "most of the oval is skin: {share}");
+        let at = |x: usize, y: usize| styled[(y * n + x) * 3..(y * n + x) * 3 + 3].to_vec();
+        let base = ramp.base.map(|v| (v * 255.0).round() as u8).to_vec();
+        let shadow = ramp.shadow.map(|v| (v * 255.0).round() as u8).to_vec();
+        assert_eq!(at(140, 110), base, "plain skin takes the base tone");
+        assert_eq!(at(120, 172), shadow, "the darker band takes the shadow tone");
+        assert_eq!(at(120, 150), ink, "ink stays");
+        assert_eq!(at(100, 128), green, "a colour that is not skin stays");
+        assert_eq!(at(5, 5), original[(5 * n + 5) * 3..(5 * n + 5) * 3 + 3].to_vec(), "outside the oval stays");
+    }
+
+    #[test]
+    fn without_measured_skin_nothing_changes() {
+        let n = 64;
+        let original = vec![128u8; n * n * 3];
+        let mut styled = original.clone();
+        let mut s = stats();
+        s.samples = 0;
+        let ramp = SkinRamp { shadow: [0.0; 3], base: [0.0; 3], light: [0.0; 3], reference_luma: 160.0 };
+        let lm = landmarks();
+        let input = ToneInput {
+            original: &original,
+            landmarks: &lm,
+            crop_from_frame: &Affine2::IDENTITY,
+            skin: &s,
+            ramp: &ramp,
+            strength: 1.0,
+        };
+        assert_eq!(FaceToner::default().tone(&input, &mut styled, n), 0.0);
+        assert_eq!(styled, original);
+    }
+}
