@@ -242,7 +242,7 @@ mod tests {
         for x in 100..160 {
             styled[(150 * n + x) * 3..(150 * n + x) * 3 + 3].copy_from_slice(&[40, 25, 25]);
             for y in 170..175 {
-                styled[(y * n + x) * 3..(y * n + x) * 3 + 3].copy_from_slice(&[165, 122, 98]);
+                styled[(y * n + x) * 3..(y * n + x) * 3 + 3].copy_from_slice(&[150, 110, 90]);
             }
         }
         let ink = styled[(150 * n + 120) * 3..(150 * n + 120) * 3 + 3].to_vec();
