@@ -112,7 +112,7 @@ fn fs_skin(cell: Cell) -> @location(0) vec4<f32> {
     let d = (chroma - 0.5) * clamp(p.skin_chroma.z / max(luma, 0.02), 0.25, 4.0) - (p.skin_chroma.xy - 0.5);
     let d2 = p.skin_icov.x * d.x * d.x + 2.0 * p.skin_icov.y * d.x * d.y + p.skin_icov.z * d.y * d.y;
     // flat tones with narrow steps, the same ones the face's skin takes (src/stylize/face_tones.rs)
-    let w = smoothstep(0.05, 0.3, skin) * (1.0 - smoothstep(4.0, 12.0, d2)) * smoothstep(0.3, 0.7, person)
+    let w = smoothstep(0.05, 0.3, skin) * exp(-0.5 * min(d2, 30.0)) * smoothstep(0.3, 0.7, person)
         * max(p.rot.w, 0.0);
     let shade = luma / max(p.skin_chroma.z, 0.05);
     var tone = mix(p.skin_shadow.rgb, p.skin_base.rgb, smoothstep(0.76, 0.8, shade));

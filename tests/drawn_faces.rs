@@ -332,7 +332,9 @@ fn an_open_eye_gets_the_characters_iris_and_a_closed_or_squinting_eye_keeps_its_
             let corner = corners.max().unwrap_or(i32::MAX);
             let rise = (corner - centre) as f32 / ew;
             let thickness = (ink_rows.1 - ink_rows.0) as f32 / ew;
-            println!("{name} eye {k}: {filled} filled px, ink rows span {thickness:.2} eye widths, top ink rise {rise:.2}");
+            println!(
+                "{name} eye {k}: {filled} filled px, ink rows span {thickness:.2} eye widths, top ink rise {rise:.2}"
+            );
             match name {
                 "open" => assert!(filled > 6, "an open eye gets the character's iris and white ({filled} px)"),
                 "closed" => {

@@ -64,6 +64,7 @@ pub const STYLE_KEYS: &[(&str, StyleKind)] = &[
     ("ink_color", Colour),
     ("ink_hysteresis", Float(1.0, 6.0)),
     ("ink_clean", Float(0.0, 1.0)),
+    ("ink_despeckle", Float(0.0, 1.0)),
     ("ink_width", Float(0.0, 1.0)),
     ("ink_smooth", Int(0, 3, &[])),
     ("ink_scale", Int(1, 2, &[1, 2])),

@@ -26,7 +26,7 @@ use crate::perception::skin::{SkinStats, chroma_inverse, rgb_to_ycbcr};
 /// Stylized luma below this share of the skin's median: the shadow tone.
 pub const SHADOW_BELOW: f32 = 0.8;
 /// Above this share: the light tone.
-pub const LIGHT_ABOVE: f32 = 1.18;
+pub const LIGHT_ABOVE: f32 = 1.24;
 /// Half width of the soft step between two tones (share of the median).
 const STEP_SOFT: f32 = 0.012;
 /// Darker than this share of the median: ink, brows, beard (kept), fading in up to `KEEP_TO`.

@@ -43,7 +43,7 @@ impl CharacterLook {
 /// Default share of the way hair chroma moves toward the palette.
 const HAIR_PULL: f32 = 0.3;
 /// How strongly skin outside the face takes the ramp.
-const SKIN_STRENGTH: f32 = 1.0;
+const SKIN_STRENGTH: f32 = 0.85;
 /// How strongly hair takes its flat colours.
 const HAIR_STRENGTH: f32 = 1.0;
 /// Hair samples across and along the band above the forehead.
