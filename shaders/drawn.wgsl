@@ -4,8 +4,8 @@
 // are coloured (`param.w`, the modes of src/draw/face.rs):
 //   0 stroke: coverage from the distance across the strip (anti-aliased, any width)
 //   1 fill: flat colour
-//   2 eye: a white over the person's own, the upper lid's shadow, gradient iris with a dark rim,
-//     pupil, catchlights
+//   2 eye: the character's gradient iris with a dark rim, pupil and catchlights over the person's
+//     own eye (their white and gaze stay)
 //   3 soft ellipse (blush)
 //   4 skin: base / shadow / light from the per-vertex shade and highlight (crisp cel steps)
 //   5 mouth: teeth along the top of the open mouth, dark inside below
@@ -56,9 +56,10 @@ fn disc(p: vec2<f32>, c: vec2<f32>, r: f32, aa: f32) -> f32 {
     return clamp((r - length(p - c)) / aa + 0.5, 0.0, 1.0);
 }
 
-// The eye's white is laid over the person's own (their lids, lashes and the shadow in the
-// corners show through); the iris and catchlights are the character's.
-const WHITE_OPACITY: f32 = 0.55;
+// The person's own eye white stays (their gaze, lids, lashes and the shadow in the corners): only
+// the iris and the catchlights are the character's. Keep the white's opacity 0 unless a look
+// really wants painted whites.
+const WHITE_OPACITY: f32 = 0.0;
 
 fn eye(v: VertexOut) -> vec4<f32> {
     let p = v.uv;

@@ -1,10 +1,11 @@
 // Person paint: each person's skin outside the face (neck, arms, hands) and their hair, blended
 // over the upsampled background (premultiplied alpha: blend One, OneMinusSrcAlpha).
 //
-// Skin takes the character's skin ramp (the same tones as the drawn face) by the pixel's
-// brightness relative to the face skin, so shading is kept in three soft steps; hair (the person
-// mask around and above the face oval, in the hair's colour) becomes a flat palette colour with a
-// shadow tone and highlight bands. Everything is weighted by soft masks, so nothing pops.
+// Skin takes the character's skin ramp (the same tones as the face's skin) by the pixel's
+// brightness relative to the face skin, so the person's shading is kept in three flat steps; hair
+// (the person mask around and above the face oval, in the hair's colour) becomes a flat palette
+// colour with a shadow and a light tone where the photo's hair is dark or lit. Everything is
+// weighted by soft masks, so nothing pops.
 //
 // Two draws, skin then hair (`fs_skin`, `fs_hair`), each over the runs of person-mask cells the
 // CPU listed as able to hold it (src/compose/paint.rs): cells with skin likelihood inside the
@@ -146,10 +147,10 @@ fn fs_hair(cell: Cell) -> @location(0) vec4<f32> {
     let ratio = luma_s / max(p.hair_chroma.z, 0.03);
     let similar = exp(-dot(d, d) / (2.0 * 0.08 * 0.08)) * smoothstep(0.12, 0.3, ratio) * (1.0 - smoothstep(2.2, 2.8, ratio));
     let w = region * similar * smoothstep(0.4, 0.8, person) * max(p.rot.z, 0.0);
-    // a highlight band arcing over the crown, where the hair catches light anyway
-    let band = smoothstep(0.5, 0.56, e) * (1.0 - smoothstep(0.64, 0.7, e)) * smoothstep(0.0, -0.3 * axes.y, q.y);
-    var tone = mix(p.hair_shadow.rgb, p.hair_base.rgb, smoothstep(0.62, 0.78, ratio));
-    tone = mix(tone, p.hair_light.rgb, max(smoothstep(1.35, 1.55, ratio), band * smoothstep(0.85, 1.05, ratio)));
+    // flat tones from the hair's own brightness: its light tone only where the photo's hair is
+    // lit (no designed highlight band: on real hair it landed as grey patches)
+    var tone = mix(p.hair_shadow.rgb, p.hair_base.rgb, smoothstep(0.7, 0.76, ratio));
+    tone = mix(tone, p.hair_light.rgb, smoothstep(1.4, 1.48, ratio));
     if w < 1.0 / 512.0 {
         discard;
     }
