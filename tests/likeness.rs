@@ -300,17 +300,22 @@ fn likeness_report_per_character() {
     );
     for id in &characters {
         let (mut cos, mut reference, mut ratios, mut identified) = (Vec::new(), Vec::new(), Vec::new(), 0);
+        let mut per_face = Vec::new();
         for (name, input) in &inputs {
             let out = dir.join(format!("{name}_{id}.png"));
             let run = webtoonme(&["photo", input.to_str().unwrap(), "-o", out.to_str().unwrap(), "--character", id]);
             assert!(run.status.success(), "photo {name} --character {id}: {}", String::from_utf8_lossy(&run.stderr));
             let rep = likeness_json(input, &out);
+            let mut line = format!("{name}:");
             for f in rep["faces"].as_array().unwrap() {
+                let mark = if f["identified"] == true { "" } else { "(not identified)" };
+                line += &format!(" {:.3}{mark}", f["cosine"].as_f64().unwrap());
                 cos.push(f["cosine"].as_f64().unwrap() as f32);
                 reference.push(f["reference"].as_f64().unwrap() as f32);
                 ratios.push(f["ratio"].as_f64().unwrap() as f32);
                 identified += usize::from(f["identified"] == true);
             }
+            per_face.push(line);
         }
         let (c, r, q) = (stats(&cos), stats(&reference), stats(&ratios));
         println!(
@@ -323,6 +328,7 @@ fn likeness_report_per_character() {
             c.mean / r.mean,
             q.min
         );
+        println!("{:<10} cosine per face, left to right: {}", "", per_face.join("; "));
     }
     println!(
         "(cos: original vs stylized face, same alignment; selfsim: original vs itself after JPEG q30; target: ratio >= 0.80, min ratio >= 0.60, all identified)"
