@@ -14,6 +14,7 @@ use std::process::{Command, Output};
 use image::RgbImage;
 use webtoonme::likeness::embed::Descriptor;
 use webtoonme::likeness::{LikenessMeter, REFERENCE_JPEG_QUALITY, SAME_PERSON, jpeg_round_trip};
+use webtoonme::paths;
 use webtoonme::perception::FrameAnalysis;
 use webtoonme::perception::runtime::SessionOptions;
 
@@ -260,6 +261,18 @@ fn cli_names_the_file_that_is_wrong() {
     // a missing original
     let out = webtoonme(&["likeness", "/nonexistent/original.png", astro.to_str().unwrap()]);
     assert_clean_failure(&out, &["/nonexistent/original.png", "no such file"]);
+    // models built before the meter existed: the descriptor is missing, and the line says what to run
+    let models = dir.join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    for f in [paths::FACE_DETECTOR_FILE, paths::FACE_MESH_FILE, paths::PERSON_SEGMENTER_FILE] {
+        std::fs::copy(project_file("models/cache").join(f), models.join(f)).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_webtoonme"))
+        .args(["likeness", astro.to_str().unwrap(), astro.to_str().unwrap()])
+        .env("WEBTOONME_MODELS", &models)
+        .output()
+        .unwrap();
+    assert_clean_failure(&out, &[paths::FACE_EMBEDDING_FILE, "not found", "webtoonme setup"]);
     std::fs::remove_dir_all(&dir).ok();
 }
 
