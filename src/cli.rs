@@ -12,6 +12,7 @@ use crate::commands::bench::BenchArgs;
 use crate::commands::characters::CharactersArgs;
 use crate::commands::detect::DetectArgs;
 use crate::commands::devices::DevicesArgs;
+use crate::commands::likeness::LikenessArgs;
 use crate::commands::live::LiveArgs;
 use crate::commands::media::{PhotoArgs, RecordArgs, VideoArgs};
 use crate::commands::serve::ServeArgs;
@@ -42,6 +43,8 @@ pub enum Command {
     Record(RecordArgs),
     /// Measure the pipeline: fps, latency, per-stage and model time, drops, memory.
     Bench(BenchArgs),
+    /// How much each face of a photo still looks like the person in its stylized picture.
+    Likeness(LikenessArgs),
     /// Cameras and execution providers on this machine, and which provider a session really uses.
     Devices(DevicesArgs),
     /// Install what the app needs: system packages, ONNX Runtime, the perception models.
@@ -66,6 +69,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Video(a)) => crate::commands::media::video(&a),
         Some(Command::Record(a)) => crate::commands::media::record(&a),
         Some(Command::Bench(a)) => crate::commands::bench::run(&a),
+        Some(Command::Likeness(a)) => crate::commands::likeness::run(&a),
         Some(Command::Devices(a)) => crate::commands::devices::run(&a),
         Some(Command::Setup(a)) => crate::commands::setup::run(&a),
         Some(Command::Characters(a)) => crate::commands::characters::run(&a),

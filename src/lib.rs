@@ -11,6 +11,7 @@ pub mod compose;
 pub mod config;
 pub mod draw;
 pub mod frame;
+pub mod likeness;
 pub mod paths;
 pub mod perception;
 pub mod pipeline;

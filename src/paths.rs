@@ -31,6 +31,8 @@ pub const ORT_VERSION: &str = "1.31.1";
 pub const FACE_DETECTOR_FILE: &str = "face_detection_full_range.onnx";
 pub const FACE_MESH_FILE: &str = "face_landmark_with_attention.onnx";
 pub const PERSON_SEGMENTER_FILE: &str = "selfie_segmentation_landscape.onnx";
+/// The likeness meter's face descriptor (`webtoonme likeness`).
+pub const FACE_EMBEDDING_FILE: &str = "faceres.onnx";
 
 /// The file `scripts/dist.sh` writes next to the executable of a bundle: a folder holding it is
 /// the home folder of the executable next to it.

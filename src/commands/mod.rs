@@ -7,6 +7,7 @@ pub mod bench;
 pub mod characters;
 pub mod detect;
 pub mod devices;
+pub mod likeness;
 pub mod live;
 pub mod media;
 pub mod overlay;
