@@ -307,6 +307,7 @@ fn likeness_report_per_character() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     characters.sort();
+    let mut references = Vec::new();
     println!(
         "{:<10} {:>5} {:>10} {:>9} {:>10} {:>13} {:>9} {:>9}",
         "character", "faces", "identified", "mean cos", "min cos", "mean selfsim", "ratio", "min ratio"
@@ -320,6 +321,15 @@ fn likeness_report_per_character() {
             assert!(run.status.success(), "photo {name} --character {id}: {}", String::from_utf8_lossy(&run.stderr));
             let rep = likeness_json(input, &out);
             let mut line = format!("{name}:");
+            if id == &characters[0] {
+                let refs: Vec<String> = rep["faces"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| format!("{:.3}", f["reference"].as_f64().unwrap()))
+                    .collect();
+                references.push(format!("{name}: {}", refs.join(" ")));
+            }
             for f in rep["faces"].as_array().unwrap() {
                 let mark = if f["identified"] == true { "" } else { "(not identified)" };
                 line += &format!(" {:.3}{mark}", f["cosine"].as_f64().unwrap());
@@ -343,6 +353,7 @@ fn likeness_report_per_character() {
         );
         println!("{:<10} cosine per face, left to right: {}", "", per_face.join("; "));
     }
+    println!("JPEG q30 self-similarity per face, left to right: {}", references.join("; "));
     println!(
         "(cos: original vs stylized face, same alignment; selfsim: original vs itself after JPEG q30; target: ratio >= 0.80, min ratio >= 0.60, all identified)"
     );

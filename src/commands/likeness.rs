@@ -11,12 +11,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
+use image::RgbImage;
 use serde::Serialize;
 
-use crate::commands::detect::analyse_file;
+use crate::frame::Frame;
 use crate::likeness::{FaceLikeness, LikenessMeter, Summary};
 use crate::perception::runtime::ExecutionChoice;
-use crate::perception::{Perception, PerceptionConfig};
+use crate::perception::{FrameAnalysis, Perception, PerceptionConfig};
 use crate::source::image_file::load_rgb;
 
 #[derive(Debug, Args)]
@@ -54,32 +55,39 @@ pub struct FaceReport {
     pub likeness: FaceLikeness,
 }
 
-/// Measure one picture pair.
-pub fn measure(
-    original: &Path,
-    stylized: &Path,
-    perception: &mut Perception,
-    meter: &mut LikenessMeter,
-) -> anyhow::Result<LikenessReport> {
-    let (frame, analysis) = analyse_file(original, perception)?;
-    let stylized_img = load_rgb(stylized)?;
-    if stylized_img.dimensions() != (frame.width, frame.height) {
+/// The two pictures, read and held to the same size before any model loads.
+pub fn load_pair(original: &Path, stylized: &Path) -> anyhow::Result<(RgbImage, RgbImage)> {
+    let (o, s) = (load_rgb(original)?, load_rgb(stylized)?);
+    if s.dimensions() != o.dimensions() {
         anyhow::bail!(
             "{}: {}x{}, but the original {} is {}x{}: the stylized picture must have the original's size",
             stylized.display(),
-            stylized_img.width(),
-            stylized_img.height(),
+            s.width(),
+            s.height(),
             original.display(),
-            frame.width,
-            frame.height
+            o.width(),
+            o.height()
         );
     }
-    let original_img = frame.to_image();
+    Ok((o, s))
+}
+
+/// Measure one picture pair (from [`load_pair`]): the original's faces with `perception`, each
+/// against the stylized picture with `meter`.
+pub fn measure(
+    (original, original_img): (&Path, &RgbImage),
+    (stylized, stylized_img): (&Path, &RgbImage),
+    perception: &mut Perception,
+    meter: &mut LikenessMeter,
+) -> anyhow::Result<LikenessReport> {
+    let frame = Frame::from_rgb(original_img.width(), original_img.height(), original_img.as_raw().clone());
+    let mut analysis = FrameAnalysis::default();
+    perception.process(&frame, &mut analysis).with_context(|| format!("{}", original.display()))?;
     let mut faces: Vec<_> = analysis.faces.iter().collect();
     faces.sort_by(|a, b| a.box_px[0].total_cmp(&b.box_px[0]));
     let landmarks: Vec<&[[f32; 3]]> = faces.iter().map(|f| f.raw_landmarks_px.as_slice()).collect();
     let m = meter
-        .measure(&original_img, &stylized_img, &landmarks)
+        .measure(original_img, stylized_img, &landmarks)
         .with_context(|| format!("{} against {}", original.display(), stylized.display()))?;
     Ok(LikenessReport {
         original: original.display().to_string(),
@@ -93,15 +101,13 @@ pub fn measure(
 }
 
 pub fn run(args: &LikenessArgs) -> anyhow::Result<()> {
-    // both files are read before the models load, so a wrong path fails at once
-    for path in [&args.original, &args.stylized] {
-        load_rgb(path)?;
-    }
+    // both pictures are read first, so a wrong file fails before the models load
+    let (original, stylized) = load_pair(&args.original, &args.stylized)?;
     let mut cfg = PerceptionConfig::for_photos();
     cfg.session.provider = args.ep;
     let mut meter = LikenessMeter::load(&cfg.session)?;
     let mut perception = Perception::load(cfg)?;
-    let rep = measure(&args.original, &args.stylized, &mut perception, &mut meter)?;
+    let rep = measure((&args.original, &original), (&args.stylized, &stylized), &mut perception, &mut meter)?;
     if args.json {
         println!("{}", serde_json::to_string(&rep)?);
     } else {
