@@ -23,12 +23,11 @@ use crate::perception::geometry::Affine2;
 use crate::perception::mesh::idx;
 use crate::perception::skin::{SkinStats, chroma_inverse, rgb_to_ycbcr};
 
-/// Stylized luma below this share of the skin's median: the shadow tone.
-pub const SHADOW_BELOW: f32 = 0.8;
-/// Above this share: the light tone.
-pub const LIGHT_ABOVE: f32 = 1.24;
 /// Half width of the soft step between two tones (share of the median).
 const STEP_SOFT: f32 = 0.012;
+/// Within a tone, the person's own shading is kept up to this share of the tone's brightness
+/// (about 2 L*: inside Delta-E 4 of the tone, flat to the eye, the face's relief still there).
+const SHADE_KEEP: f32 = 0.05;
 /// Darker than this share of the median: ink, brows, beard (kept), fading in up to `KEEP_TO`.
 const KEEP_BELOW: f32 = 0.58;
 const KEEP_TO: f32 = 0.68;
@@ -128,6 +127,12 @@ impl FaceToner {
         let ramp = input.ramp;
         let tones = [ramp.shadow, ramp.base, ramp.light].map(|c| c.map(|v| v.clamp(0.0, 1.0) * 255.0));
         let mut toned = 0usize;
+        // each pixel takes the tone nearest its brightness: the median skin stands for the base,
+        // the shadow and light tones for their brightness relative to it
+        let luma = |c: [f32; 3]| (0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]).max(1.0);
+        let rel = |c: [f32; 3]| luma(c) / luma(tones[1]);
+        let (shadow_at, light_at) = (rel(tones[0]).min(0.97), rel(tones[2]).max(1.03));
+        let (sb, la) = ((1.0 + shadow_at) * 0.5, (1.0 + light_at) * 0.5);
         for (i, &w) in self.weight.iter().enumerate() {
             if w <= 0.0 {
                 continue;
@@ -139,10 +144,21 @@ impl FaceToner {
             if a <= 0.0 {
                 continue;
             }
-            let to_base = smoothstep(SHADOW_BELOW - STEP_SOFT, SHADOW_BELOW + STEP_SOFT, r);
-            let to_light = smoothstep(LIGHT_ABOVE - STEP_SOFT, LIGHT_ABOVE + STEP_SOFT, r);
+            let to_base = smoothstep(sb - STEP_SOFT, sb + STEP_SOFT, r);
+            let to_light = smoothstep(la - STEP_SOFT, la + STEP_SOFT, r);
+            // within a tone, a little of the person's own shading (at most SHADE_KEEP of its
+            // brightness, well inside Delta-E 4): flat to the eye, the face's relief still there
+            let centre = if to_light > 0.5 {
+                light_at
+            } else if to_base > 0.5 {
+                1.0
+            } else {
+                shadow_at
+            };
+            let shade = 1.0 + (r / centre - 1.0).clamp(-SHADE_KEEP, SHADE_KEEP);
             for (k, v) in s.iter_mut().enumerate() {
-                let tone = tones[0][k] + (tones[1][k] - tones[0][k]) * to_base + (tones[2][k] - tones[1][k]) * to_light;
+                let tone = shade
+                    * (tones[0][k] + (tones[1][k] - tones[0][k]) * to_base + (tones[2][k] - tones[1][k]) * to_light);
                 *v = (*v as f32 + (tone - *v as f32) * a).round().clamp(0.0, 255.0) as u8;
             }
             if a > 0.5 {
