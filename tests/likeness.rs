@@ -291,9 +291,14 @@ fn cli_with_no_face_reports_nothing_to_compare() {
 /// Every built-in character on t1.jpg, the astronaut and the duo, measured with the meter: the
 /// starting point the face stylizer's work is measured from. Prints a table; asserts nothing
 /// about the level (issue 10's target is added once the new faces land).
+/// Issue 10's measure, per built-in character: each stylizes t1.jpg, the astronaut and the duo,
+/// and every face the detector finds must stay its own person. Prints the table
+/// (scripts/likeness_report.sh shows it). The floors are below the issue's target (ratio 0.80)
+/// where not every character reaches it yet: measured here haru 0.82, mina 0.80, kang 0.78,
+/// rei 0.78 on the 6 faces found before the detector's recall work (all identified, lowest
+/// face 0.67 of its reference); a change that costs likeness fails here.
 #[test]
-#[ignore = "slow: stylizes three photos with every character; run by scripts/likeness_report.sh"]
-fn likeness_report_per_character() {
+fn every_character_keeps_every_face_recognizable() {
     let dir = tempdir("report");
     let inputs = [
         ("t1", common::t1_path()),
@@ -308,6 +313,7 @@ fn likeness_report_per_character() {
         .collect();
     characters.sort();
     let mut references = Vec::new();
+    let mut results = Vec::new();
     println!(
         "{:<10} {:>5} {:>10} {:>9} {:>10} {:>13} {:>9} {:>9}",
         "character", "faces", "identified", "mean cos", "min cos", "mean selfsim", "ratio", "min ratio"
@@ -352,13 +358,27 @@ fn likeness_report_per_character() {
             q.min
         );
         println!("{:<10} cosine per face, left to right: {}", "", per_face.join("; "));
+        results.push((id.clone(), identified, cos.len(), c.mean / r.mean, q.min));
     }
     println!("JPEG q30 self-similarity per face, left to right: {}", references.join("; "));
     println!(
         "(cos: original vs stylized face, same alignment; selfsim: original vs itself after JPEG q30; target: ratio >= 0.80, min ratio >= 0.60, all identified)"
     );
     std::fs::remove_dir_all(&dir).ok();
+    for (id, identified, faces, ratio, min_ratio) in &results {
+        assert!(*faces >= 6, "{id}: only {faces} faces measured");
+        assert_eq!(identified, faces, "{id}: {identified} of {faces} faces identified as their own person");
+        assert!(*min_ratio >= MIN_FACE_RATIO, "{id}: a face keeps only {min_ratio:.3} of its reference");
+        assert!(*ratio >= MIN_CHARACTER_RATIO, "{id}: mean likeness ratio {ratio:.3}");
+    }
+    let mean = results.iter().map(|r| r.3).sum::<f32>() / results.len() as f32;
+    assert!(mean >= MIN_MEAN_RATIO, "mean likeness ratio over the characters {mean:.3}");
 }
+
+/// Floors of the likeness test (ratio: mean cosine / mean JPEG q30 self-similarity).
+const MIN_FACE_RATIO: f32 = 0.6;
+const MIN_CHARACTER_RATIO: f32 = 0.75;
+const MIN_MEAN_RATIO: f32 = 0.78;
 
 fn save_png(dir: &Path, name: &str, img: &RgbImage) -> PathBuf {
     let p = dir.join(name);

@@ -65,6 +65,11 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
     Ok((w, h))
 }
 
+/// How long a warm-up frame may take (models loading; CUDA's first runs of each graph took over
+/// 5 s on an H200) and each later one.
+const FIRST_FRAME_WAIT: Duration = Duration::from_secs(120);
+const FRAME_WAIT: Duration = Duration::from_secs(5);
+
 /// Frames run before measuring (first inferences allocate and tune).
 const WARMUP_FRAMES: u64 = 10;
 
@@ -247,7 +252,9 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
         (None, _) => None,
     };
     loop {
-        match pipeline.recv(Duration::from_secs(5))? {
+        // the first frame waits for the models: a GPU provider compiles and tunes its kernels then
+        let wait = if seen <= WARMUP_FRAMES { FIRST_FRAME_WAIT } else { FRAME_WAIT };
+        match pipeline.recv(wait)? {
             Next::Frame(out) => {
                 seen += 1;
                 let t0 = Instant::now();
@@ -307,7 +314,7 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
                 }
                 pipeline.recycle(out);
             }
-            Next::Waiting => anyhow::bail!("bench: no frame for 5 s from {}", info.name),
+            Next::Waiting => anyhow::bail!("bench: no frame for {} s from {}", wait.as_secs(), info.name),
             Next::Ended => break,
         }
     }
