@@ -41,10 +41,13 @@ pub fn skin_ramp(style: &SkinStyle, person: Option<&SkinStats>) -> SkinRamp {
     };
     let shadow = [(base[0] + shade[0] - tone[0]).max(3.0), base[1] + shade[1] - tone[1], base[2] + shade[2] - tone[2]];
     let light = [(base[0] + LIGHT_LIFT).min(99.0), base[1] * 0.9, base[2] * 0.9];
+    // inside the sRGB gamut: a light tone past white would be clipped on screen, and the tone
+    // on screen is the one the skin must match
+    let shown = |lab: [f32; 3]| lab_to_srgb(lab).map(|v| v.clamp(0.0, 1.0));
     SkinRamp {
-        shadow: lab_to_srgb(shadow),
-        base: lab_to_srgb(base),
-        light: lab_to_srgb(light),
+        shadow: shown(shadow),
+        base: shown(base),
+        light: shown(light),
         reference_luma: reference_luma.clamp(16.0, 250.0),
     }
 }

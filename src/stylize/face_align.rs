@@ -83,10 +83,11 @@ impl FaceMasker {
         }
         cx /= self.poly.len() as f32;
         cy /= self.poly.len() as f32;
-        // grow the oval a little so the stylized jaw line and cheeks are inside the layer
+        // grow the oval a little so the stylized jaw line and cheeks (and the toned skin up to
+        // the oval, src/stylize/face_tones.rs) are inside the layer at full opacity
         for q in &mut self.poly {
-            q[0] = cx + (q[0] - cx) * 1.06;
-            q[1] = cy + (q[1] - cy) * 1.06;
+            q[0] = cx + (q[0] - cx) * 1.1;
+            q[1] = cy + (q[1] - cy) * 1.1;
         }
         let (mut minx, mut maxx, mut miny, mut maxy) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
         for q in &self.poly {

@@ -24,17 +24,23 @@ use crate::perception::mesh::idx;
 use crate::perception::skin::{SkinStats, chroma_inverse, rgb_to_ycbcr};
 
 /// Half width of the soft step between two tones (share of the median).
-const STEP_SOFT: f32 = 0.012;
+const STEP_SOFT: f32 = 0.003;
 /// Within a tone, the person's own shading is kept up to this share of the tone's brightness
-/// (about 2 L*: inside Delta-E 4 of the tone, flat to the eye, the face's relief still there).
-const SHADE_KEEP: f32 = 0.05;
+/// (about 1 L*: well inside Delta-E 4 of the tone even for light tones, flat to the eye, the
+/// face's relief still there).
+const SHADE_KEEP: f32 = 0.025;
 /// Darker than this share of the median: ink, brows, beard (kept), fading in up to `KEEP_TO`.
 const KEEP_BELOW: f32 = 0.58;
 const KEEP_TO: f32 = 0.68;
 /// Chroma Mahalanobis distance (squared) where skin starts to fade and where it is gone.
 const SKIN_D2: (f32, f32) = (6.0, 14.0);
+/// The face oval is grown by this factor (as far as the pasted face layer reaches at full opacity:
+/// `FaceMasker` grows it 1.1 and feathers outward), so the layer's soft edge blends toned skin.
+const OVAL_GROW: f32 = 1.08;
 /// Eyes, brows and lips are grown by this factor around their centre before they are cut out.
 const FEATURE_GROW: [f32; 3] = [1.35, 1.3, 1.12];
+/// Radius (crop pixels) of the blur the tone choice sees.
+const TONE_BLUR: usize = 3;
 /// Fewer skin pixels than this in the crop: the face is left as the model drew it.
 const MIN_SKIN_PIXELS: usize = 200;
 
@@ -43,6 +49,10 @@ const MIN_SKIN_PIXELS: usize = 200;
 pub struct FaceToner {
     region: Vec<u8>,
     weight: Vec<f32>,
+    /// The stylized crop's luma, box-blurred: tones are chosen on it, so they form clean regions
+    /// instead of islands at every bit of texture.
+    luma: Vec<f32>,
+    line: Vec<f32>,
     poly: Vec<[f32; 2]>,
     xs: Vec<f32>,
 }
@@ -78,7 +88,7 @@ impl FaceToner {
         self.region.resize(n * n, 0);
         let m = input.crop_from_frame;
         let lm = input.landmarks;
-        self.fill(lm, &idx::FACE_OVAL, m, 1.0, n, 1);
+        self.fill(lm, &idx::FACE_OVAL, m, OVAL_GROW, n, 1);
         self.fill(lm, &idx::RIGHT_EYE, m, FEATURE_GROW[0], n, 0);
         self.fill(lm, &idx::LEFT_EYE, m, FEATURE_GROW[0], n, 0);
         self.fill(lm, &idx::RIGHT_BROW, m, FEATURE_GROW[1], n, 0);
@@ -126,6 +136,9 @@ impl FaceToner {
 
         let ramp = input.ramp;
         let tones = [ramp.shadow, ramp.base, ramp.light].map(|c| c.map(|v| v.clamp(0.0, 1.0) * 255.0));
+        self.luma.clear();
+        self.luma.extend(styled[..n * n * 3].chunks_exact(3).map(luma8));
+        blur(&mut self.luma, n, TONE_BLUR, &mut self.line);
         let mut toned = 0usize;
         // each pixel takes the tone nearest its brightness: the median skin stands for the base,
         // the shadow and light tones for their brightness relative to it
@@ -138,8 +151,9 @@ impl FaceToner {
                 continue;
             }
             let s = &mut styled[i * 3..i * 3 + 3];
-            let r = luma8(s) / median;
-            let keep = 1.0 - smoothstep(KEEP_BELOW, KEEP_TO, r);
+            // lines, brows and beard are judged on the pixel itself, the tone on its surroundings
+            let keep = 1.0 - smoothstep(KEEP_BELOW, KEEP_TO, luma8(s) / median);
+            let r = self.luma[i] / median;
             let a = w * (1.0 - keep) * input.strength;
             if a <= 0.0 {
                 continue;
@@ -195,6 +209,29 @@ impl FaceToner {
                 let x0 = ((pair[0] - 0.5).ceil().max(0.0) as usize).min(n);
                 let x1 = (((pair[1] - 0.5).floor() + 1.0).max(0.0) as usize).clamp(x0, n);
                 self.region[row * n + x0..row * n + x1].fill(value);
+            }
+        }
+    }
+}
+
+/// Separable box blur of radius `r` on an `n` x `n` image, in place.
+fn blur(img: &mut [f32], n: usize, r: usize, line: &mut Vec<f32>) {
+    let k = 1.0 / (2 * r + 1) as f32;
+    line.resize(n, 0.0);
+    for pass in 0..2 {
+        for a in 0..n {
+            for (b, v) in line.iter_mut().enumerate() {
+                *v = if pass == 0 { img[a * n + b] } else { img[b * n + a] };
+            }
+            let mut acc: f32 = (0..=r).map(|j| line[j.min(n - 1)]).sum::<f32>() + line[0] * r as f32;
+            for b in 0..n {
+                let out = acc * k;
+                if pass == 0 {
+                    img[a * n + b] = out;
+                } else {
+                    img[b * n + a] = out;
+                }
+                acc += line[(b + r + 1).min(n - 1)] - line[b.saturating_sub(r)];
             }
         }
     }
