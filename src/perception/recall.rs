@@ -19,6 +19,7 @@
 use super::detector::{FaceDetection, FaceDetector, INPUT_SIZE};
 use super::geometry::Affine2;
 use super::runtime::RuntimeError;
+use super::segment::Mask;
 
 /// How a face was first found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -54,6 +55,12 @@ pub const TILE_MIN_SCORE: f32 = 0.5;
 /// Candidates smaller than this (box side, pixels) are ignored: the target is 40 px faces, and
 /// the detector's boxes are about the face's size.
 pub const MIN_FACE_PX: f32 = 28.0;
+/// A tile searched for a person without a face is not searched that way again for this many scans.
+const PRIORITY_COOLDOWN: u64 = 6;
+/// Samples per side of the grid on which a tile's person mask is read.
+const PRIORITY_GRID: usize = 8;
+/// Fewest unexplained person samples (of 64) that make a tile worth searching first.
+const PRIORITY_MIN_SAMPLES: usize = 4;
 /// Two candidates from different tiles whose boxes overlap more than this are one face.
 const MERGE_IOU: f32 = 0.3;
 
@@ -65,6 +72,9 @@ pub struct TileScan {
     /// interleaved so that a round-robin scan covers the frame at the coarse scale first.
     tiles: Vec<Affine2>,
     next: usize,
+    /// Scans so far, and the scan at which each tile was last searched.
+    scans: u64,
+    last_searched: Vec<u64>,
     found: Vec<FaceDetection>,
     merged: Vec<FaceDetection>,
 }
@@ -82,6 +92,7 @@ impl TileScan {
         self.size = (w, h);
         self.tiles.clear();
         self.next = 0;
+        self.last_searched.clear();
         let mut per_scale: Vec<Vec<Affine2>> = Vec::new();
         for frac in TILE_FRACTIONS {
             let side = frac * w.min(h) as f32;
@@ -114,10 +125,49 @@ impl TileScan {
                 }
             }
         }
+        self.last_searched.resize(self.tiles.len(), 0);
     }
 
-    /// Run the detector on `count` tiles (round robin from where the last call stopped; `None`:
-    /// every tile) and return the candidates, best first, overlaps between tiles merged.
+    /// The tile with the most person-mask samples that no tracked face explains (outside the
+    /// column below and beside each face), not searched in the last [`PRIORITY_COOLDOWN`] scans;
+    /// `None` when no tile has at least [`PRIORITY_MIN_SAMPLES`] such samples.
+    fn priority_tile(&self, mask: &Mask, faces: &[[f32; 4]], w: u32, h: u32) -> Option<usize> {
+        let explained = |x: f32, y: f32| {
+            faces.iter().any(|b| {
+                let size = (b[2] - b[0]).max(b[3] - b[1]);
+                x >= b[0] - size && x <= b[2] + size && y >= b[1] - size * 0.5
+            })
+        };
+        let mut best = None;
+        let mut best_count = PRIORITY_MIN_SAMPLES - 1;
+        for (i, t) in self.tiles.iter().enumerate().skip(1) {
+            if self.scans.saturating_sub(self.last_searched[i]) < PRIORITY_COOLDOWN && self.last_searched[i] > 0 {
+                continue;
+            }
+            let side = t.a * INPUT_SIZE as f32;
+            let mut count = 0;
+            for j in 0..PRIORITY_GRID {
+                for k in 0..PRIORITY_GRID {
+                    let x = t.c + side * (k as f32 + 0.5) / PRIORITY_GRID as f32;
+                    let y = t.f + side * (j as f32 + 0.5) / PRIORITY_GRID as f32;
+                    if mask.at_frame(x, y, w, h) > 0.5 && !explained(x, y) {
+                        count += 1;
+                    }
+                }
+            }
+            if count > best_count {
+                best_count = count;
+                best = Some(i);
+            }
+        }
+        best
+    }
+
+    /// Run the detector on `count` tiles (`None`: every tile) and return the candidates, best
+    /// first, overlaps between tiles merged. Tiles are taken round robin from where the last call
+    /// stopped, except that every other scan, given the person mask and the tracked faces' boxes
+    /// (`people`), first takes the tile where the mask shows the most person without a face:
+    /// someone walking in is searched for where they are.
     pub fn scan(
         &mut self,
         detector: &mut FaceDetector,
@@ -125,6 +175,7 @@ impl TileScan {
         w: u32,
         h: u32,
         count: Option<usize>,
+        people: Option<(&Mask, &[[f32; 4]])>,
     ) -> Result<&[FaceDetection], RuntimeError> {
         self.found.clear();
         self.merged.clear();
@@ -136,10 +187,24 @@ impl TileScan {
         if n == 0 {
             return Ok(&self.merged);
         }
-        let count = count.unwrap_or(n).min(n);
+        let mut count = count.unwrap_or(n).min(n);
+        self.scans += 1;
+        if count < n
+            && count > 0
+            && self.scans % 2 == 0
+            && let Some((mask, faces)) = people
+            && let Some(i) = self.priority_tile(mask, faces, w, h)
+        {
+            self.last_searched[i] = self.scans;
+            let tile = self.tiles[i];
+            detector.detect_window(rgb, w, h, &tile, TILE_MIN_SCORE, &mut self.found)?;
+            count -= 1;
+        }
         let start = if count == n { 0 } else { self.next };
         for k in 0..count {
-            let tile = self.tiles[(start + k) % n];
+            let i = (start + k) % n;
+            self.last_searched[i] = self.scans;
+            let tile = self.tiles[i];
             detector.detect_window(rgb, w, h, &tile, TILE_MIN_SCORE, &mut self.found)?;
         }
         self.next = (start + count) % n;
@@ -169,7 +234,7 @@ fn overlaps(a: &FaceDetection, b: &FaceDetection) -> bool {
 
 /// Mean person probability over the inner half of a face box (a 3x3 grid of samples): a face
 /// found on a tile off the person mask needs a surer mesh.
-pub fn person_support(mask: &super::segment::Mask, box_px: &[f32; 4], w: u32, h: u32) -> f32 {
+pub fn person_support(mask: &Mask, box_px: &[f32; 4], w: u32, h: u32) -> f32 {
     let (cx, cy) = ((box_px[0] + box_px[2]) * 0.5, (box_px[1] + box_px[3]) * 0.5);
     let (hw, hh) = ((box_px[2] - box_px[0]) * 0.25, (box_px[3] - box_px[1]) * 0.25);
     let mut sum = 0.0;

@@ -125,6 +125,7 @@ pub struct Tracker {
     /// Tile candidates of this frame that became faces.
     tile_faces: Vec<FaceDetection>,
     candidates: Vec<FaceDetection>,
+    face_boxes: Vec<[f32; 4]>,
     scratch: FaceMesh,
     /// The second mesh run that confirms a tile face.
     confirm: FaceMesh,
@@ -205,6 +206,7 @@ impl Tracker {
             tile_scan: TileScan::default(),
             tile_faces: Vec::new(),
             candidates: Vec::new(),
+            face_boxes: Vec::new(),
             scratch: FaceMesh::default(),
             confirm: FaceMesh::default(),
             spare: Vec::new(),
@@ -326,7 +328,10 @@ impl Tracker {
             let count = (self.config.tiles_per_frame != usize::MAX).then_some(self.config.tiles_per_frame);
             let before = detector.session().total_run();
             let t0 = std::time::Instant::now();
-            let found = self.tile_scan.scan(detector, rgb, w, h, count)?;
+            self.face_boxes.clear();
+            self.face_boxes.extend(self.tracks.iter().map(|tr| tr.raw.bounds()));
+            let people = person_mask.map(|m| (m, &self.face_boxes[..]));
+            let found = self.tile_scan.scan(detector, rgb, w, h, count, people)?;
             times.tiles = t0.elapsed();
             times.detect += times.tiles;
             times.model += detector.session().total_run().saturating_sub(before);

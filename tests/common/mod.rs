@@ -39,11 +39,7 @@ pub fn t1_path() -> PathBuf {
             .arg(project_file("scripts/fetch_test_photos.sh"))
             .output()
             .expect("run scripts/fetch_test_photos.sh");
-        assert!(
-            out.status.success(),
-            "scripts/fetch_test_photos.sh failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "scripts/fetch_test_photos.sh failed: {}", String::from_utf8_lossy(&out.stderr));
     }
     path
 }
