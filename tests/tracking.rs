@@ -119,10 +119,16 @@ fn everyone_in_view_has_a_tracked_face_on_the_demo() {
     let mut analysis = FrameAnalysis::default();
     let (mut frames_with_people, mut everyone_seen, mut false_faces) = (0u32, 0u32, 0u32);
     let mut missed = Vec::new();
+    let mut extra = Vec::new();
     let (w, h) = (1280.0f32, 720.0f32);
     for i in 0..demo.loop_frames() {
         assert!(demo.next_frame(&mut frame).unwrap());
         perception.process(&frame, &mut analysis).unwrap();
+        // never more faces than people in view (a duplicate or a false face)
+        let in_view = demo.people_at(i).len();
+        if analysis.faces.len() > in_view {
+            extra.push((i, analysis.faces.iter().map(|f| (f.track_id, f.box_px)).collect::<Vec<_>>()));
+        }
         // people whose face box centre is in the frame (at least half of the face visible)
         let present: Vec<_> = demo
             .people_at(i)
@@ -155,5 +161,6 @@ fn everyone_in_view_has_a_tracked_face_on_the_demo() {
         share * 100.0
     );
     assert_eq!(false_faces, 0, "faces on the empty wall");
+    assert!(extra.is_empty(), "more faces than people: {extra:?}");
     assert!(share >= 0.98, "everyone tracked in only {:.1}% of the frames", share * 100.0);
 }

@@ -55,7 +55,7 @@ impl PerceptionConfig {
         let mut c = Self { still_images: true, ..Self::default() };
         c.tracker.smoothing = false;
         // a photo is searched once, so search every tile
-        c.tracker.tiles_per_frame = usize::MAX;
+        c.tracker.tile_search = track::TileSearch::All;
         c
     }
 }

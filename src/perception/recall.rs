@@ -163,18 +163,19 @@ impl TileScan {
         best
     }
 
-    /// Run the detector on `count` tiles (`None`: every tile) and return the candidates, best
-    /// first, overlaps between tiles merged. Tiles are taken round robin from where the last call
-    /// stopped, except that every other scan, given the person mask and the tracked faces' boxes
-    /// (`people`), first takes the tile where the mask shows the most person without a face:
-    /// someone walking in is searched for where they are.
+    /// Run the detector on tiles and return the candidates, best first, overlaps between tiles
+    /// merged. `All`: every tile. `Live`: at most one tile: the tile where the person mask
+    /// (`people`: the mask and the tracked faces' boxes) shows the most person without a face
+    /// (someone walking in is searched for where they are), else, when `round_robin`, the next
+    /// tile round robin, else none.
     pub fn scan(
         &mut self,
         detector: &mut FaceDetector,
         rgb: &[u8],
         w: u32,
         h: u32,
-        count: Option<usize>,
+        all: bool,
+        round_robin: bool,
         people: Option<(&Mask, &[[f32; 4]])>,
     ) -> Result<&[FaceDetection], RuntimeError> {
         self.found.clear();
@@ -187,18 +188,16 @@ impl TileScan {
         if n == 0 {
             return Ok(&self.merged);
         }
-        let mut count = count.unwrap_or(n).min(n);
         self.scans += 1;
-        if count < n
-            && count > 0
-            && self.scans % 2 == 0
+        let mut count = if all { n } else { usize::from(round_robin) };
+        if !all
             && let Some((mask, faces)) = people
             && let Some(i) = self.priority_tile(mask, faces, w, h)
         {
             self.last_searched[i] = self.scans;
             let tile = self.tiles[i];
             detector.detect_window(rgb, w, h, &tile, TILE_MIN_SCORE, &mut self.found)?;
-            count -= 1;
+            count = 0;
         }
         let start = if count == n { 0 } else { self.next };
         for k in 0..count {
