@@ -26,6 +26,7 @@ use crate::perception::one_euro::{OneEuro, OneEuroParams};
 use crate::perception::recall::{FoundBy, TILE_MIN_SCORE, TileScan, person_support};
 use crate::perception::runtime::RuntimeError;
 use crate::perception::segment::Mask;
+use crate::perception::skin::skin_share;
 
 /// Mesh presence a face found on a tile needs when it lies on the person mask (real faces on
 /// t1.jpg: 0.99-1.0; the best false candidate with a detector score above 0.5: 0.03).
@@ -39,6 +40,9 @@ pub const TILE_MIN_PRESENCE_OFF_PERSON: f32 = 0.95;
 const RECOVER_WINDOW: f32 = 3.0;
 /// A face found again within this many face sizes of where a face was lost gets its id back.
 const REACQUIRE_RADIUS: f32 = 2.5;
+/// Share of a tile face's skin area that must have a skin colour ([`skin_share`]): real faces in
+/// every test picture 0.98-1.0; the mission patch on the demo astronaut's suit 0.45.
+pub const TILE_MIN_SKIN: f32 = 0.7;
 /// Largest mean distance between a tile detection's keypoints and its mesh (share of the box):
 /// real faces 0.02-0.14 (the man turned away in t1.jpg the most).
 pub const TILE_MAX_DISAGREEMENT: f32 = 0.25;
@@ -392,15 +396,17 @@ impl Tracker {
                 if self.scratch.presence < min_presence {
                     continue;
                 }
-                // confirm: the detector's keypoints agree with the mesh, and the mesh run again
-                // from its own landmarks (as the next frame would) finds the same face
+                // confirm: the detector's keypoints agree with the mesh, the mesh run again from
+                // its own landmarks (as the next frame would) finds the same face, made of skin
                 let disagreement = keypoint_disagreement(&det, &self.scratch);
                 let t0 = std::time::Instant::now();
                 mesh_model.run(rgb, w, h, mesh::roi_from_landmarks(&self.scratch.points_px), &mut self.confirm)?;
                 times.mesh += t0.elapsed();
                 times.model += mesh_model.session().last_run();
                 let drift = mesh_drift(&self.scratch, &self.confirm);
-                if disagreement > TILE_MAX_DISAGREEMENT
+                let skin = skin_share(rgb, w, h, &self.confirm);
+                if skin < TILE_MIN_SKIN
+                    || disagreement > TILE_MAX_DISAGREEMENT
                     || self.confirm.presence < TILE_MIN_CONFIRM_PRESENCE
                     || drift > TILE_MAX_DRIFT
                 {
