@@ -1,4 +1,10 @@
-//! Probe: what the detector and mesh see on a picture through different windows.
+//! Measurement tool behind `perception::recall`: what the face detector (threshold 0.2) and the
+//! mesh's presence say about a picture seen whole, through zoomed tiles (0.6 and 0.45 of the
+//! short side) and through the whole picture turned by ±30 degrees.
+//!
+//! `cargo run --example recall_probe -- PICTURE [DEGREES [SCALE]]`: the picture turned by
+//! DEGREES, or shrunk by SCALE onto a grey 1280x720 picture; `SAVE=out.png` writes what was
+//! measured. One line per detection: window, score, box, mesh presence.
 use webtoonme::paths;
 use webtoonme::perception::detector::{FaceDetection, FaceDetector, INPUT_SIZE};
 use webtoonme::perception::geometry::{Affine2, RotatedSquare, letterbox};

@@ -168,6 +168,7 @@ impl TileScan {
     /// (`people`: the mask and the tracked faces' boxes) shows the most person without a face
     /// (someone walking in is searched for where they are), else, when `round_robin`, the next
     /// tile round robin, else none.
+    #[allow(clippy::too_many_arguments)]
     pub fn scan(
         &mut self,
         detector: &mut FaceDetector,
