@@ -164,10 +164,10 @@ impl TileScan {
     }
 
     /// Run the detector on tiles and return the candidates, best first, overlaps between tiles
-    /// merged. `All`: every tile. `Live`: at most one tile: the tile where the person mask
-    /// (`people`: the mask and the tracked faces' boxes) shows the most person without a face
-    /// (someone walking in is searched for where they are), else, when `round_robin`, the next
-    /// tile round robin, else none.
+    /// merged. `all`: every tile. Otherwise at most one tile: every other scan the tile where the
+    /// person mask (`people`: the mask and the tracked faces' boxes) shows the most person
+    /// without a face (someone walking in is searched for where they are), else, when
+    /// `round_robin`, the next tile round robin, else none.
     #[allow(clippy::too_many_arguments)]
     pub fn scan(
         &mut self,
@@ -192,6 +192,7 @@ impl TileScan {
         self.scans += 1;
         let mut count = if all { n } else { usize::from(round_robin) };
         if !all
+            && self.scans.is_multiple_of(2)
             && let Some((mask, faces)) = people
             && let Some(i) = self.priority_tile(mask, faces, w, h)
         {

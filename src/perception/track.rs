@@ -7,8 +7,8 @@
 //! less than `memory_s` seconds and found again near where it was keeps its id.
 //!
 //! Recall: besides the whole-frame detector, zoomed tiles of the frame are searched
-//! ([`TileScan`]): live, on frames where the whole-frame detector did not run, one tile where the
-//! person mask shows someone without a face, else one tile round robin every
+//! ([`TileScan`]): live, on frames where the whole-frame detector did not run, every other time
+//! one tile where the person mask shows someone without a face, else one tile round robin every
 //! `round_robin_every` frames; a still photo searches every tile. A face the mesh loses is first
 //! looked for around where it was. A tile
 //! candidate no track covers becomes a face only when the mesh confirms it: presence at least
