@@ -107,3 +107,63 @@ fn one_euro_filter_cuts_still_face_jitter_at_least_threefold() {
     assert!(raw > 0.05, "noise should make raw landmarks move ({raw})");
     assert!(raw / smooth >= 3.0, "filter reduces jitter only {:.2}x", raw / smooth);
 }
+
+/// Share of the demo's frames with someone in view in which every person whose face is at least
+/// half in the frame has a tracked face on it (issue 11's "everyone present is seen"), and no face
+/// anywhere on the empty stretch.
+#[test]
+fn everyone_in_view_has_a_tracked_face_on_the_demo() {
+    let mut demo = DemoSource::new(DemoConfig::default());
+    let mut perception = perception_live();
+    let mut frame = Frame::empty();
+    let mut analysis = FrameAnalysis::default();
+    let (mut frames_with_people, mut everyone_seen, mut false_faces) = (0u32, 0u32, 0u32);
+    let mut missed = Vec::new();
+    let mut extra = Vec::new();
+    let (w, h) = (1280.0f32, 720.0f32);
+    // two loops: the second starts with the tracker's state from the first, as `bench` runs
+    let loop_frames = demo.loop_frames();
+    for n in 0..2 * loop_frames {
+        let i = n % loop_frames;
+        assert!(demo.next_frame(&mut frame).unwrap());
+        perception.process(&frame, &mut analysis).unwrap();
+        // never more faces than people in view (a duplicate or a false face)
+        let in_view = demo.people_at(i).len();
+        if analysis.faces.len() > in_view {
+            extra.push((i, analysis.faces.iter().map(|f| (f.track_id, f.box_px)).collect::<Vec<_>>()));
+        }
+        // people whose face box centre is in the frame (at least half of the face visible)
+        let present: Vec<_> = demo
+            .people_at(i)
+            .into_iter()
+            .filter(|p| (0.0..w).contains(&p.face_center_px[0]) && (0.0..h).contains(&p.face_center_px[1]))
+            .collect();
+        if present.is_empty() {
+            false_faces += analysis.faces.len() as u32;
+            continue;
+        }
+        frames_with_people += 1;
+        let all = present.iter().all(|p| {
+            analysis.faces.iter().any(|f| {
+                let b = f.box_px;
+                let fc = [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0];
+                ((fc[0] - p.face_center_px[0]).powi(2) + (fc[1] - p.face_center_px[1]).powi(2)).sqrt()
+                    < p.face_size_px * 0.6
+            })
+        });
+        everyone_seen += all as u32;
+        if !all {
+            missed.push(i);
+        }
+    }
+    println!("frames where someone was not tracked: {missed:?}");
+    let share = everyone_seen as f32 / frames_with_people as f32;
+    println!(
+        "every person present has a tracked face in {everyone_seen} of {frames_with_people} frames ({:.1}%); \
+         faces with nobody present: {false_faces}",
+        share * 100.0
+    );
+    assert_eq!(false_faces, 0, "faces on the empty wall");
+    assert!(extra.is_empty(), "more faces than people: {extra:?}");
+    assert!(share >= 0.98, "everyone tracked in only {:.1}% of the frames", share * 100.0);
+}

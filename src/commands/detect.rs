@@ -11,6 +11,8 @@ use serde::Serialize;
 
 use crate::commands::media::PhotoArgs;
 use crate::frame::Frame;
+use crate::perception::detector::FaceDetection;
+use crate::perception::recall::FoundBy;
 use crate::perception::runtime::ExecutionChoice;
 use crate::perception::{FrameAnalysis, Perception, PerceptionConfig};
 use crate::source::image_file::load_rgb;
@@ -54,6 +56,9 @@ pub struct DetectedFace {
     pub landmarks: Vec<[f32; 3]>,
     /// Mean face-skin colour (sRGB 0-255), when enough skin is visible.
     pub skin_rgb: Option<[f32; 3]>,
+    /// How the face was found: `"detector"` (the whole picture) or `"tile"` (a zoomed part of
+    /// it, confirmed by the mesh).
+    pub found_by: FoundBy,
 }
 
 /// Analyse one picture file.
@@ -71,10 +76,14 @@ pub fn report(path: &Path, perception: &Perception, analysis: &FrameAnalysis) ->
         .iter()
         .map(|f| {
             // the detection this face came from: the one whose centre lies in the mesh box
-            let det = analysis.detections.iter().find(|d| {
+            let inside = |d: &&FaceDetection| {
                 let c = d.center();
                 c[0] >= f.box_px[0] && c[0] <= f.box_px[2] && c[1] >= f.box_px[1] && c[1] <= f.box_px[3]
-            });
+            };
+            let det = match f.found_by {
+                FoundBy::Detector => analysis.detections.iter().find(inside),
+                FoundBy::Tile => analysis.tile_detections.iter().find(inside),
+            };
             DetectedFace {
                 score: f.detection_score,
                 box_px: det.map(|d| d.box_px).unwrap_or(f.box_px),
@@ -82,6 +91,7 @@ pub fn report(path: &Path, perception: &Perception, analysis: &FrameAnalysis) ->
                 presence: f.presence,
                 landmarks: f.raw_landmarks_px.clone(),
                 skin_rgb: f.skin.map(|s| s.mean_rgb),
+                found_by: f.found_by,
             }
         })
         .collect();
@@ -115,13 +125,14 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<()> {
         for (i, f) in rep.faces.iter().enumerate() {
             let b = f.box_px;
             println!(
-                "  face {}: score {:.3}, box ({:.0}, {:.0})-({:.0}, {:.0})",
+                "  face {}: score {:.3}, box ({:.0}, {:.0})-({:.0}, {:.0}), found by {}",
                 i + 1,
                 f.score,
                 b[0],
                 b[1],
                 b[2],
-                b[3]
+                b[3],
+                f.found_by.as_str()
             );
         }
     }

@@ -71,9 +71,28 @@ impl FaceDetector {
         &self.session
     }
 
-    /// Detect faces; results replace the contents of `out`.
+    /// Detect faces on the whole frame (letterboxed) at MediaPipe's threshold; results replace the
+    /// contents of `out`.
     pub fn detect(&mut self, rgb: &[u8], w: u32, h: u32, out: &mut Vec<FaceDetection>) -> Result<(), RuntimeError> {
-        let frame_from_tensor = letterbox(w, h, INPUT_SIZE);
+        out.clear();
+        self.detect_window(rgb, w, h, &letterbox(w, h, INPUT_SIZE), MIN_SCORE, out)
+    }
+
+    /// Detect faces in any square window of the frame (a tile, a zoomed or rotated view):
+    /// `frame_from_tensor` maps the 192 x 192 input to frame pixels. Detections with a score of at
+    /// least `min_score` are APPENDED to `out`, in frame pixels (for a rotated window the box is
+    /// the axis-aligned square of the same size around the detection's centre; the keypoints are
+    /// exact).
+    pub fn detect_window(
+        &mut self,
+        rgb: &[u8],
+        w: u32,
+        h: u32,
+        frame_from_tensor: &Affine2,
+        min_score: f32,
+        out: &mut Vec<FaceDetection>,
+    ) -> Result<(), RuntimeError> {
+        let frame_from_tensor = *frame_from_tensor;
         let s = INPUT_SIZE as usize;
         warp_to_tensor(rgb, w, h, &frame_from_tensor, Sampling::Indices, s, s, Normalize::SIGNED, &mut self.input);
         let candidates = &mut self.candidates;
@@ -84,20 +103,20 @@ impl FaceDetector {
             if reg.len() != GRID * GRID * 16 || cls.len() != GRID * GRID {
                 return Err(format!("unexpected output sizes {} / {}", reg.len(), cls.len()));
             }
-            decode(reg, cls, candidates);
+            decode(reg, cls, min_score, candidates);
             Ok(())
         })?;
         weighted_nms(&mut self.candidates, &mut self.merged);
-        out.clear();
         out.extend(self.merged.iter().map(|c| to_frame(c, &frame_from_tensor)));
         Ok(())
     }
 }
 
-fn decode(reg: &[f32], cls: &[f32], out: &mut Vec<Candidate>) {
+fn decode(reg: &[f32], cls: &[f32], min_score: f32, out: &mut Vec<Candidate>) {
     let size = INPUT_SIZE as f32;
-    // logit threshold equivalent to MIN_SCORE, so the sigmoid runs only on survivors
-    let min_logit = (MIN_SCORE / (1.0 - MIN_SCORE)).ln();
+    // logit threshold equivalent to `min_score`, so the sigmoid runs only on survivors
+    let min_score = min_score.clamp(1e-4, 1.0 - 1e-4);
+    let min_logit = (min_score / (1.0 - min_score)).ln();
     for (i, &logit) in cls.iter().enumerate() {
         if logit < min_logit {
             continue;
@@ -159,8 +178,13 @@ fn to_frame(c: &Candidate, frame_from_tensor: &Affine2) -> FaceDetection {
     let size = INPUT_SIZE as f32;
     let p = |x: f32, y: f32| frame_from_tensor.apply([x * size, y * size]);
     let v = &c.v;
-    let tl = p(v[0] - v[2] * 0.5, v[1] - v[3] * 0.5);
-    let br = p(v[0] + v[2] * 0.5, v[1] + v[3] * 0.5);
+    // the window may be rotated: map the centre, scale the size (for an axis-aligned window this
+    // is exactly the mapped corners)
+    let m = frame_from_tensor;
+    let k = (m.a * m.e - m.b * m.d).abs().sqrt() * size;
+    let ctr = p(v[0], v[1]);
+    let (hw, hh) = (v[2] * k * 0.5, v[3] * k * 0.5);
+    let (tl, br) = ([ctr[0] - hw, ctr[1] - hh], [ctr[0] + hw, ctr[1] + hh]);
     let mut keypoints_px = [[0.0; 2]; 6];
     for (k, kp) in keypoints_px.iter_mut().enumerate() {
         *kp = p(v[4 + 2 * k], v[5 + 2 * k]);

@@ -9,6 +9,7 @@ pub mod detector;
 pub mod geometry;
 pub mod mesh;
 pub mod one_euro;
+pub mod recall;
 pub mod runtime;
 pub mod segment;
 pub mod skin;
@@ -22,6 +23,7 @@ use crate::paths;
 use crate::perception::track::{FaceTrack, Tracker, TrackerConfig};
 use detector::{FaceDetection, FaceDetector};
 use mesh::FaceMeshModel;
+use recall::FoundBy;
 use runtime::{ActiveProvider, ModelSession, RuntimeError, SessionOptions};
 use segment::{Mask, PersonSegmenter};
 use skin::{SkinAnalyzer, SkinStats};
@@ -52,6 +54,8 @@ impl PerceptionConfig {
     pub fn for_photos() -> Self {
         let mut c = Self { still_images: true, ..Self::default() };
         c.tracker.smoothing = false;
+        // a photo is searched once, so search every tile
+        c.tracker.tile_search = track::TileSearch::All;
         c
     }
 }
@@ -69,12 +73,17 @@ pub struct FaceObservation {
     /// Smoothed box (x0, y0, x1, y1), frame pixels.
     pub box_px: [f32; 4],
     pub skin: Option<SkinStats>,
+    /// How the face was first found.
+    pub found_by: FoundBy,
 }
 
 /// Time per stage for one frame. `model` is the part spent inside ONNX Runtime.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct StageTimes {
+    /// Face detection, the tile search included.
     pub detect: Duration,
+    /// Part of `detect` spent searching zoomed tiles (`recall`).
+    pub tiles: Duration,
     pub mesh: Duration,
     pub segment: Duration,
     pub skin: Duration,
@@ -91,8 +100,10 @@ pub struct FrameAnalysis {
     pub width: u32,
     pub height: u32,
     pub faces: Vec<FaceObservation>,
-    /// Raw detections of this frame (empty when the detector did not run).
+    /// Raw detections of the whole-frame detector this frame (empty when it did not run).
     pub detections: Vec<FaceDetection>,
+    /// Detections on zoomed tiles that started a face this frame (`recall`).
+    pub tile_detections: Vec<FaceDetection>,
     pub person_mask: Mask,
     pub skin_mask: Mask,
     pub times: StageTimes,
@@ -150,12 +161,14 @@ impl Perception {
         }
         let (rgb, w, h) = (&frame.rgb[..], frame.width, frame.height);
         let t = frame.pts.as_secs_f64();
-        let track_times = self.tracker.update(rgb, w, h, t, &mut self.detector, &mut self.mesh)?;
-
+        // the person mask first: faces found on tiles must lie on a person
         let t0 = Instant::now();
         self.segmenter.run(rgb, w, h, &mut out.person_mask)?;
         let segment = t0.elapsed();
         let segment_model = self.segmenter.session().last_run();
+
+        let track_times =
+            self.tracker.update(rgb, w, h, t, &mut self.detector, &mut self.mesh, Some(&out.person_mask))?;
 
         let t0 = Instant::now();
         let tracks = self.tracker.tracks();
@@ -168,6 +181,7 @@ impl Perception {
             obs.raw_landmarks_px.clone_from(&tr.raw.points_px);
             obs.presence = tr.raw.presence;
             obs.box_px = tr.box_px;
+            obs.found_by = tr.found_by;
             obs.skin = self.skin.face_stats(rgb, w, h, &tr.raw);
             if let Some(s) = obs.skin {
                 self.skin_stats.push(s);
@@ -178,12 +192,15 @@ impl Perception {
 
         out.detections.clear();
         out.detections.extend_from_slice(self.tracker.last_detections());
+        out.tile_detections.clear();
+        out.tile_detections.extend_from_slice(self.tracker.last_tile_faces());
         out.seq = frame.seq;
         out.pts = frame.pts;
         out.width = w;
         out.height = h;
         out.times = StageTimes {
             detect: track_times.detect,
+            tiles: track_times.tiles,
             mesh: track_times.mesh,
             segment,
             skin,

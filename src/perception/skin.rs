@@ -182,3 +182,33 @@ fn chroma_inverse_tight(s: &SkinStats) -> [f32; 3] {
     let det = (a * c - b * b).max(1e-3);
     [c / det, -b / det, a / det]
 }
+
+/// Share of the face's skin area (by the mesh, sampled on a grid of about 20 x 20) whose colour
+/// lies in a broad human skin-chroma range (Cb 70-135, Cr 128-185, BT.601 full range): a face
+/// found only on a zoomed tile must be made of skin, which a printed face, a patch or a logo the
+/// mesh fits itself to is not. Nothing is allocated.
+pub fn skin_share(rgb: &[u8], w: u32, h: u32, mesh: &FaceMesh) -> f32 {
+    if mesh.points_px.len() < super::mesh::MESH_POINTS || rgb.len() < (w as usize * h as usize * 3) {
+        return 0.0;
+    }
+    let [x0, y0, x1, y1] = mesh.bounds();
+    let step = ((x1 - x0).max(y1 - y0) / 20.0).max(1.0);
+    let (mut total, mut skin) = (0u32, 0u32);
+    let mut y = y0.max(0.0) + step * 0.5;
+    while y < y1.min(h as f32) {
+        let mut x = x0.max(0.0) + step * 0.5;
+        while x < x1.min(w as f32) {
+            if is_face_skin(mesh, x, y) {
+                let i = (y as usize * w as usize + x as usize) * 3;
+                let c = rgb_to_ycbcr([rgb[i], rgb[i + 1], rgb[i + 2]]);
+                total += 1;
+                if (70.0..=135.0).contains(&c[1]) && (128.0..=185.0).contains(&c[2]) {
+                    skin += 1;
+                }
+            }
+            x += step;
+        }
+        y += step;
+    }
+    if total == 0 { 0.0 } else { skin as f32 / total as f32 }
+}
