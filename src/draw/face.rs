@@ -307,7 +307,7 @@ impl FaceBuilder {
             self.smooth_tmp();
             stroke(
                 &self.curve,
-                |t| lw * (0.6 + 0.4 * (std::f32::consts::PI * t).sin()),
+                |t| lw * (0.35 + 0.25 * (std::f32::consts::PI * t).sin()),
                 (0.2, 0.2),
                 min,
                 rgba(mouth_ink, 0.95),
