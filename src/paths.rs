@@ -173,6 +173,18 @@ pub fn characters_dirs_from(home: &Path, user_env: Option<&OsStr>, data_dir: Opt
     dirs
 }
 
+/// Where new characters are written (`webtoonme character new`, the window's "Save as new
+/// character"): the first folder of `WEBTOONME_CHARACTERS`, else the user data folder's
+/// `webtoonme/characters` (which [`characters_dirs`] then finds once it exists).
+pub fn user_characters_dir() -> Option<PathBuf> {
+    if let Some(first) = std::env::var_os("WEBTOONME_CHARACTERS")
+        .and_then(|v| std::env::split_paths(&v).find(|p| !p.as_os_str().is_empty()))
+    {
+        return Some(first);
+    }
+    user_data_dir().map(|d| d.join("webtoonme").join("characters"))
+}
+
 /// The four-cut strip's style folder (`strip.toml` and its pictures): `WEBTOONME_STRIP`, else
 /// `<home>/assets/strip`.
 pub fn strip_dir() -> PathBuf {

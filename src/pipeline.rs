@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 
+use crate::draw::FaceLook;
 use crate::frame::Frame;
 use crate::perception::runtime::{ActiveProvider, RuntimeError};
 use crate::perception::{FrameAnalysis, Perception, PerceptionConfig};
@@ -19,6 +20,8 @@ use crate::ring::{FrameRing, RingStats};
 use crate::source::capture::{CaptureMode, CaptureThread, Reopen, SourceHealth};
 use crate::source::{FrameSource, SourceError, SourceInfo};
 use crate::stylize::assign::AssignMode;
+use crate::stylize::people::CharacterLook;
+use crate::stylize::stage::CharacterModels;
 use crate::stylize::{StylizeStage, StylizedFrame};
 
 /// Buffers in the frame ring: one being captured, one waiting, the rest held downstream
@@ -69,7 +72,7 @@ pub struct PipelineOutput {
 }
 
 /// A choice from the UI for the stylize thread (applied before the next frame it stylizes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum StylizeCommand {
     /// New people wear this character, and so does everyone in view now.
     SetDefault(usize),
@@ -77,6 +80,10 @@ pub enum StylizeCommand {
     CycleTrack(u32),
     /// "Everyone different" on (round robin: the people in view get distinct characters now) or off.
     SetMode(AssignMode),
+    /// A tuned character's new models (the character panel moved a knob of its style).
+    Replace(usize, Box<CharacterModels>),
+    /// A tuned character's painting and face look (skin, eyes, iris): its models stay.
+    SetLook(usize, Box<(CharacterLook, Option<FaceLook>, f32)>),
 }
 
 /// Commands waiting for the stylize thread; a full queue drops the newest (the UI never waits).
@@ -407,6 +414,11 @@ fn apply_command(stage: &mut StylizeStage, command: StylizeCommand, analysis: &F
         StylizeCommand::SetMode(mode) => {
             assigner.mode = mode;
             spread(assigner, analysis);
+        }
+        StylizeCommand::Replace(index, models) => stage.replace(index, *models),
+        StylizeCommand::SetLook(index, look) => {
+            let (paint, look, tones) = *look;
+            stage.set_look(index, paint, look, tones);
         }
     }
 }

@@ -7,7 +7,7 @@
 use anyhow::{Context, bail};
 
 use crate::character::trial::tried_model;
-use crate::character::{CharacterPack, CharacterSet, PackProblem};
+use crate::character::{CharacterPack, CharacterSet, PackModel, PackProblem};
 use crate::compose::{ComposeInputs, ComposeParams, Compositor, DrawnFace, FaceLayer, LowRes, MaskView};
 use crate::draw::{FaceLook, NEUTRAL_LOOK};
 use crate::frame::Frame;
@@ -16,7 +16,7 @@ use crate::perception::runtime::SessionOptions;
 use crate::stylize::assign::{AssignMode, CharacterAssigner};
 use crate::stylize::people::CharacterLook;
 use crate::stylize::stage::CharacterModels;
-use crate::stylize::{StylizeStage, StylizedFrame};
+use crate::stylize::{StylizeStage, StylizedFrame, StylizerModel};
 
 /// Faces composited at most per frame (the tracker follows at most this many too).
 pub const MAX_FACES: usize = crate::compose::MAX_FACES;
@@ -115,7 +115,40 @@ pub fn load_models(pack: &CharacterPack, opts: &SessionOptions) -> Result<Charac
         background,
         paint: CharacterLook::of(pack.skin, &pack.style),
         look: Some(FaceLook::of(pack)),
-        face_tones: 1.0,
+        face_tones: face_tones(pack),
+    })
+}
+
+/// How much the face's skin takes the person's ramp tones: all of it for a pack with `[skin]`,
+/// none for one without (its face model's picture shows as it is).
+pub fn face_tones(pack: &CharacterPack) -> f32 {
+    if pack.skin.is_some() { 1.0 } else { 0.0 }
+}
+
+/// A tuned pack's models from graphs made in memory (`face` / `background`: ONNX bytes for the
+/// pack's `[face]` / `[background]` descriptors; `None` keeps that part unstylized). Runs on the
+/// "character-tuner" thread.
+pub fn models_from_graphs(
+    pack: &CharacterPack,
+    face: Option<&[u8]>,
+    background: Option<&[u8]>,
+    opts: &SessionOptions,
+) -> Result<CharacterModels, PackProblem> {
+    let load =
+        |key: &'static str, name: &'static str, bytes: Option<&[u8]>, model: Option<&PackModel>| match (bytes, model) {
+            (Some(bytes), Some(m)) => StylizerModel::from_bytes(name, &m.path, bytes, m.descriptor.clone(), opts)
+                .map(Some)
+                .map_err(|e| PackProblem::new(&m.path, None, format!("[{key}] tuned model: {e}"))),
+            _ => Ok(None),
+        };
+    Ok(CharacterModels {
+        id: pack.id.clone(),
+        face: load("face", "face_stylizer", face, pack.face.as_ref())?,
+        face_hidden: !face_model_shows(pack),
+        background: load("background", "background_stylizer", background, pack.background.as_ref())?,
+        paint: CharacterLook::of(pack.skin, &pack.style),
+        look: Some(FaceLook::of(pack)),
+        face_tones: face_tones(pack),
     })
 }
 
@@ -240,6 +273,8 @@ fn low(b: &crate::stylize::RgbBuffer) -> LowRes<'_> {
 
 /// The compositor settings a character asks for.
 pub fn compose_params(pack: &CharacterPack) -> ComposeParams {
-    let ink = pack.style.get("silhouette_ink").and_then(|v| v.as_float()).unwrap_or(0.6) as f32;
+    // ink along the outline is the built-in generator's look: a pack without `[style]` gets none
+    let default_ink = if pack.style.is_empty() { 0.0 } else { 0.6 };
+    let ink = pack.style.get("silhouette_ink").and_then(|v| v.as_float()).unwrap_or(default_ink) as f32;
     ComposeParams { silhouette_ink: ink.clamp(0.0, 1.0), ..ComposeParams::default() }
 }

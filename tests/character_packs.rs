@@ -160,9 +160,10 @@ fn a_valid_pack_loads_with_every_field() {
 
     assert_eq!(p.style.get("ink_sigma").and_then(|v| v.as_float()), Some(1.5));
     assert_eq!(p.style.get("palette").and_then(|v| v.as_array()).map(|a| a.len()), Some(2));
-    assert_eq!(p.skin.tone, [0xf3, 0xd2, 0xbd]);
-    assert_eq!(p.skin.shadow, [0xd9, 0xa4, 0x8f]);
-    assert_eq!(p.skin.keep, 0.35);
+    let skin = p.skin.expect("[skin]");
+    assert_eq!(skin.tone, [0xf3, 0xd2, 0xbd]);
+    assert_eq!(skin.shadow, [0xd9, 0xa4, 0x8f]);
+    assert_eq!(skin.keep, 0.35);
     assert_eq!(
         p.geometry,
         Geometry {

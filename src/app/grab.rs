@@ -31,6 +31,8 @@ pub enum Purpose {
     StripShot(usize),
     /// A frame of a boomerang.
     Boomerang,
+    /// The picture of a character saved from the character panel (its thumbnail).
+    Thumbnail,
 }
 
 /// A grabbed frame's purpose and capture time.

@@ -95,6 +95,9 @@ pub struct Keepsakes {
     printed: Vec<(PathBuf, Result<String, String>)>,
     /// Frames collected from the GPU this repaint (reused).
     grabbed: Vec<(GrabTag, Vec<u8>, [u32; 2])>,
+    /// A frame asked for a saved character's thumbnail, and the frame once grabbed.
+    thumbnail_wanted: bool,
+    thumbnail: Option<RgbImage>,
 }
 
 impl std::fmt::Debug for Keepsakes {
@@ -173,6 +176,16 @@ impl Keepsakes {
         self.photo = Some(PhotoRequest { worn, with_original, grabbed: None });
     }
 
+    /// The next composed frame, for a saved character's thumbnail ([`Self::take_thumbnail`]).
+    pub fn want_thumbnail(&mut self) {
+        self.thumbnail_wanted = true;
+    }
+
+    /// The frame grabbed for a thumbnail, once.
+    pub fn take_thumbnail(&mut self) -> Option<RgbImage> {
+        self.thumbnail.take()
+    }
+
     /// Shot `k` of a strip (0 starts a new one).
     pub fn take_strip_shot(&mut self, k: usize, worn: &Worn) {
         if k == 0 {
@@ -239,6 +252,9 @@ impl Keepsakes {
                 photo.with_original.then(|| RgbImage::from_raw(frame.width, frame.height, frame.rgb.clone()));
             photo.grabbed = Some(original.flatten());
         }
+        if self.thumbnail_wanted && grab(Purpose::Thumbnail) {
+            self.thumbnail_wanted = false;
+        }
         if let Some(&k) = self.strip_wanted.first()
             && grab(Purpose::StripShot(k))
         {
@@ -292,6 +308,7 @@ impl Keepsakes {
                     let after = self.after.clone();
                     self.submit(Job::Photo { stylized, original, path, after });
                 }
+                Purpose::Thumbnail => self.thumbnail = RgbImage::from_raw(w, h, rgb),
                 Purpose::StripShot(k) => {
                     let Some(shot) = RgbImage::from_raw(w, h, rgb) else { continue };
                     let Some(strip) = &mut self.strip else { continue };

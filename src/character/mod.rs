@@ -24,9 +24,12 @@
 //! (required), description (optional); `[face]`, `[background]`: optional model descriptors (see
 //! [`crate::stylize::descriptor`]; an absent `[face]` leaves faces unstylized, an absent
 //! `[background]` lets the background through); `[style]`: optional free-form table for the
-//! built-in generator; `[skin]` tone, shadow (`#rrggbb`), keep (0..1), all required;
+//! built-in generator; `[skin]`: optional (absent: the app paints no skin or hair, the models'
+//! picture shows as it is), tone, shadow (`#rrggbb`), keep (0..1), all required when present;
 //! `[geometry]`: optional, each key defaults to the neutral value of [`Geometry::default`];
 //! `[drawing]`: optional (absent: faces are not drawn), every key required (see [`Drawing`]).
+//! A pack that brings its own models needs only `[character]` and `[face]` and/or
+//! `[background]`: the app's painting, drawing and warping apply only where the pack asks.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -42,6 +45,8 @@ use crate::stylize::descriptor::{ModelDescriptor, RawDescriptor};
 
 mod style;
 pub mod trial;
+pub mod tuning;
+pub mod writer;
 
 pub use style::{STYLE_KEYS, StyleKind};
 
@@ -182,7 +187,8 @@ pub struct CharacterPack {
     pub background: Option<PackModel>,
     /// Free-form parameters of the built-in generator.
     pub style: toml::Table,
-    pub skin: SkinStyle,
+    /// `None`: the app paints neither skin nor hair (the models' picture shows as it is).
+    pub skin: Option<SkinStyle>,
     pub geometry: Geometry,
     /// `None`: faces are not drawn (only stylized and reshaped).
     pub drawing: Option<Drawing>,
@@ -214,7 +220,7 @@ pub struct PackProblem {
 }
 
 impl PackProblem {
-    fn new(file: impl Into<PathBuf>, line: Option<usize>, reason: impl AsRef<str>) -> Self {
+    pub fn new(file: impl Into<PathBuf>, line: Option<usize>, reason: impl AsRef<str>) -> Self {
         Self { file: file.into(), line, reason: escape_controls(reason.as_ref()) }
     }
 }
@@ -339,6 +345,9 @@ impl CharacterSet {
     }
 }
 
+/// The sections of `character.toml`.
+const TOP_SECTIONS: [&str; 7] = ["character", "face", "background", "style", "skin", "geometry", "drawing"];
+
 /// A loaded pack and the line of its id (for a duplicate-id report).
 struct Loaded {
     pack: CharacterPack,
@@ -355,7 +364,7 @@ struct RawPack {
     background: Option<Spanned<RawDescriptor>>,
     #[serde(default)]
     style: toml::Table,
-    skin: Spanned<RawSkin>,
+    skin: Option<Spanned<RawSkin>>,
     geometry: Option<RawGeometry>,
     drawing: Option<RawDrawing>,
 }
@@ -518,6 +527,13 @@ fn load_pack(pack_dir: &Path, builtin: bool) -> Result<Loaded, PackProblem> {
         Ok(Err(e)) => {
             let line = e.span().map(|s| ctx.line_of(&s));
             let mut reason = e.message().trim().to_string();
+            // a whole section missing: the error's span is the document, whose first line may
+            // be another section's header
+            if let Some(section) = reason.strip_prefix("missing field `").and_then(|r| r.strip_suffix('`'))
+                && TOP_SECTIONS.contains(&section)
+            {
+                return Err(PackProblem::new(&file, None, format!("missing section [{section}]")));
+            }
             // "missing field `id`" says which table when the span is a table header
             if let Some(header) = line.and_then(|l| text.lines().nth(l - 1)).map(str::trim)
                 && reason.starts_with("missing field")
@@ -568,11 +584,13 @@ fn load_pack(pack_dir: &Path, builtin: bool) -> Result<Loaded, PackProblem> {
     let face = raw.face.map(|f| ctx.model(&dir, "face", f)).transpose()?;
     let background = raw.background.map(|b| ctx.model(&dir, "background", b)).transpose()?;
 
-    let s = raw.skin.into_inner();
-    let skin = SkinStyle {
-        tone: ctx.colour("skin.tone", &s.tone)?,
-        shadow: ctx.colour("skin.shadow", &s.shadow)?,
-        keep: ctx.number("skin.keep", &s.keep, 0.0..=1.0)?,
+    let skin = match raw.skin.map(Spanned::into_inner) {
+        Some(s) => Some(SkinStyle {
+            tone: ctx.colour("skin.tone", &s.tone)?,
+            shadow: ctx.colour("skin.shadow", &s.shadow)?,
+            keep: ctx.number("skin.keep", &s.keep, 0.0..=1.0)?,
+        }),
+        None => None,
     };
 
     let mut geometry = Geometry::default();

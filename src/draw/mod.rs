@@ -52,7 +52,8 @@ pub const NEUTRAL_LOOK: FaceLook = FaceLook {
 
 impl FaceLook {
     pub fn of(pack: &CharacterPack) -> Self {
-        FaceLook { geometry: pack.geometry, skin: pack.skin, drawing: pack.drawing }
+        // a pack without `[skin]` keeps the person's own tone wherever the drawing needs one
+        FaceLook { geometry: pack.geometry, skin: pack.skin.unwrap_or(NEUTRAL_LOOK.skin), drawing: pack.drawing }
     }
 
     /// Whether the geometry moves anything.

@@ -52,6 +52,24 @@ impl StylizerModel {
     ) -> Result<Self, RuntimeError> {
         let env = crate::perception::runtime::init(&crate::paths::onnxruntime_library())?;
         let session = ModelSession::load(&env, name, path, opts)?;
+        Self::with_session(session, path, descriptor)
+    }
+
+    /// [`Self::load`] from the model's bytes (a graph made in memory while a character is
+    /// tuned); `path` names it in errors.
+    pub fn from_bytes(
+        name: &'static str,
+        path: &Path,
+        bytes: &[u8],
+        descriptor: ModelDescriptor,
+        opts: &SessionOptions,
+    ) -> Result<Self, RuntimeError> {
+        let env = crate::perception::runtime::init(&crate::paths::onnxruntime_library())?;
+        let session = ModelSession::from_bytes(&env, name, path, bytes, opts)?;
+        Self::with_session(session, path, descriptor)
+    }
+
+    fn with_session(session: ModelSession, path: &Path, descriptor: ModelDescriptor) -> Result<Self, RuntimeError> {
         let (inputs, outputs) = session.io_names();
         let (Some(_), Some(output_name)) = (inputs.first(), outputs.first().cloned()) else {
             return Err(RuntimeError::Model {

@@ -26,17 +26,20 @@ pub struct CharacterLook {
     pub palette: Vec<[u8; 3]>,
     /// 0..1: how far hair chroma moves toward the nearest palette colour.
     pub hair_pull: f32,
+    /// Whether hair is painted in flat tones (a pack asks for the app's painting with `[skin]`).
+    pub hair: bool,
 }
 
 impl CharacterLook {
-    /// The look of a pack: its `[skin]` and its `[style] palette` (`#rrggbb` strings).
-    pub fn of(skin: SkinStyle, style: &toml::Table) -> Self {
+    /// The look of a pack: its `[skin]` and its `[style] palette` (`#rrggbb` strings). A pack
+    /// without `[skin]` asks for no painting: neither skin nor hair.
+    pub fn of(skin: Option<SkinStyle>, style: &toml::Table) -> Self {
         let palette = style
             .get("palette")
             .and_then(|v| v.as_array())
             .map(|colours| colours.iter().filter_map(|c| c.as_str().and_then(parse_hex)).collect())
             .unwrap_or_default();
-        CharacterLook { skin: Some(skin), palette, hair_pull: HAIR_PULL }
+        CharacterLook { skin, palette, hair_pull: HAIR_PULL, hair: skin.is_some() }
     }
 }
 
@@ -65,7 +68,7 @@ fn parse_hex(s: &str) -> Option<[u8; 3]> {
 /// The paint for one person, or `None` when their landmarks are incomplete.
 pub fn person_paint(frame: &Frame, face: &FaceObservation, person: &Mask, look: &CharacterLook) -> Option<PersonPaint> {
     let lm = &face.landmarks_px;
-    if lm.len() < 468 {
+    if lm.len() < 468 || (look.skin.is_none() && !look.hair) {
         return None;
     }
     let pt = |i: usize| [lm[i][0], lm[i][1]];
@@ -98,7 +101,7 @@ pub fn person_paint(frame: &Frame, face: &FaceObservation, person: &Mask, look: 
         _ => ([0.5; 2], [0.0; 3], 0.0),
     };
 
-    let hair = measure_hair(frame, person, top, chin, width);
+    let hair = if look.hair { measure_hair(frame, person, top, chin, width) } else { None };
     let (hair_tones, hair_chroma, hair_luma, hair_strength) = match hair {
         Some(rgb) => {
             let ycc = rgb_to_ycbcr(rgb.map(|v| v.round().clamp(0.0, 255.0) as u8));
@@ -208,6 +211,7 @@ mod tests {
             skin: None,
             palette: ["#5c3f4c", "#ffe6da", "nonsense", "#12345"].iter().filter_map(|s| parse_hex(s)).collect(),
             hair_pull: 0.6,
+            hair: true,
         };
         assert_eq!(look.palette, vec![[0x5c, 0x3f, 0x4c], [0xff, 0xe6, 0xda]]);
         // dark brown hair: base keeps its lightness, shadow darker, light lighter

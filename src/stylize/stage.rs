@@ -144,6 +144,26 @@ impl StylizeStage {
         }
     }
 
+    /// A tuned character's new models take the place of its old ones (from the next frame; the
+    /// old sessions are dropped here). A character that was disabled stays disabled.
+    pub fn replace(&mut self, character: usize, models: CharacterModels) {
+        if let Some(c) = self.characters.get_mut(character)
+            && (c.face.is_some() || c.background.is_some() || c.look.is_some() || c.face_tones > 0.0)
+        {
+            *c = models;
+        }
+    }
+
+    /// A tuned character's painting and face look (skin, eyes, iris) change from the next frame,
+    /// its models stay.
+    pub fn set_look(&mut self, character: usize, paint: CharacterLook, look: Option<FaceLook>, face_tones: f32) {
+        if let Some(c) = self.characters.get_mut(character) {
+            c.paint = paint;
+            c.look = look;
+            c.face_tones = face_tones;
+        }
+    }
+
     /// Nobody wears `character` any more and its models are dropped. False when it was the last.
     pub fn disable(&mut self, character: usize) -> bool {
         if let Some(c) = self.characters.get_mut(character) {
