@@ -40,6 +40,7 @@ use toml::Spanned;
 
 use crate::stylize::descriptor::{ModelDescriptor, RawDescriptor};
 
+pub mod generator;
 mod style;
 pub mod trial;
 

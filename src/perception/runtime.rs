@@ -173,6 +173,19 @@ impl ModelSession {
                 e.to_string()
             })
         })?;
+        Self::load_bytes(env, name, path, &bytes, opts)
+    }
+
+    /// [`Self::load`] for a model already in memory (a generated one); `path` names it in
+    /// messages.
+    pub fn load_bytes(
+        env: &ort::environment::Environment,
+        name: &'static str,
+        path: &Path,
+        bytes: &[u8],
+        opts: &SessionOptions,
+    ) -> Result<Self, RuntimeError> {
+        let model_err = |reason: String| RuntimeError::Model { path: path.to_path_buf(), reason };
         let candidates: &[ActiveProvider] = match opts.provider {
             ExecutionChoice::Auto => &[ActiveProvider::TensorRt, ActiveProvider::Cuda, ActiveProvider::Cpu],
             ExecutionChoice::Cpu => &[ActiveProvider::Cpu],
@@ -203,7 +216,7 @@ impl ModelSession {
                 continue;
             }
             let session =
-                builder.commit_from_memory(&bytes).map_err(|e| model_err(format!("not a usable ONNX model: {e}")))?;
+                builder.commit_from_memory(bytes).map_err(|e| model_err(format!("not a usable ONNX model: {e}")))?;
             return Ok(Self {
                 session,
                 name,
