@@ -398,11 +398,14 @@ fn palette_delta(g: &mut Net, src: &str, p: &StyleParams) -> Option<(Option<Stri
     Some((Some(g.mul(&dy, &l)), dc))
 }
 
+/// A low-resolution field: key, tensor, channels.
+type Field = (&'static str, String, i64);
+
 /// Collects low-resolution fields and upsamples each scale's fields with one Resize.
 #[derive(Default)]
 struct Upsampler {
     /// (scale, [(key, tensor, channels)]) in the order scales first appear.
-    want: Vec<(i64, Vec<(&'static str, String, i64)>)>,
+    want: Vec<(i64, Vec<Field>)>,
 }
 
 impl Upsampler {
