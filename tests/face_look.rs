@@ -121,7 +121,7 @@ fn face_skin_lies_in_the_persons_ramp_tones() {
             assert!(!r.analysis.faces.is_empty());
             for (k, face) in r.analysis.faces.iter().enumerate() {
                 let ramp = skin_ramp(&pack.skin.expect("built-in [skin]"), face.skin.as_ref());
-                let tones = [ramp.shadow, ramp.base, ramp.light].map(|c| srgb_to_lab(c));
+                let tones = [ramp.shadow, ramp.base, ramp.light].map(srgb_to_lab);
                 let px = skin_pixels(face, photo);
                 assert!(px.len() > 200, "{name} face {k}: only {} skin pixels", px.len());
                 // lines (the person's own ink, brows, a beard) are not skin: darker than 0.68 of

@@ -217,6 +217,13 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     Ok(hasher.finish().iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// SHA-256 of `data`, lower-case hex.
+pub fn sha256_hex(data: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(data);
+    hasher.finish().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// SHA-256 (FIPS 180-4), streaming. Small enough to keep here rather than add a dependency.
 struct Sha256 {
     state: [u32; 8],

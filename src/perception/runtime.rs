@@ -173,12 +173,12 @@ impl ModelSession {
                 e.to_string()
             })
         })?;
-        Self::from_bytes(env, name, path, &bytes, opts)
+        Self::load_bytes(env, name, path, &bytes, opts)
     }
 
-    /// [`Self::load`] from the model's bytes (a graph made in memory, e.g. while a character is
-    /// tuned); `path` names it in errors.
-    pub fn from_bytes(
+    /// [`Self::load`] for a model already in memory (a generated one); `path` names it in
+    /// messages.
+    pub fn load_bytes(
         env: &ort::environment::Environment,
         name: &'static str,
         path: &Path,

@@ -46,7 +46,8 @@ use std::time::Duration;
 use super::{FrameSource, SourceInfo};
 use crate::frame::Frame;
 
-const ASTRONAUT_PNG: &[u8] = include_bytes!("../../assets/demo/astronaut.png");
+/// The demo photo (512x512 RGB PNG); also the character thumbnails' subject.
+pub(crate) const ASTRONAUT_PNG: &[u8] = include_bytes!("../../assets/demo/astronaut.png");
 const BRICK_PNG: &[u8] = include_bytes!("../../assets/demo/brick.png");
 
 /// Length of one loop of the demo, in seconds.

@@ -65,7 +65,7 @@ impl StylizerModel {
         opts: &SessionOptions,
     ) -> Result<Self, RuntimeError> {
         let env = crate::perception::runtime::init(&crate::paths::onnxruntime_library())?;
-        let session = ModelSession::from_bytes(&env, name, path, bytes, opts)?;
+        let session = ModelSession::load_bytes(&env, name, path, bytes, opts)?;
         Self::with_session(session, path, descriptor)
     }
 
