@@ -617,3 +617,62 @@ fn the_take_it_home_settings_choose_the_interface_the_printer_and_are_saved() {
     assert!(h.state().actions.contains(&Action::SaveConfig));
     assert!(!h.state().actions.contains(&Action::Restart), "sharing needs no pipeline restart");
 }
+
+/// The settings panel's "Character" tab (issue 13): the worn character's knobs; a slider moved
+/// with the pointer sends the tuned character (new graphs for a `[style]` knob, only a new look
+/// for eyes and skin); "Save as new character" asks for a save with the typed name; built-in
+/// values stay in the installed pack (the panel works on a copy).
+#[test]
+fn the_character_tab_tunes_the_worn_character_and_asks_to_save_it() {
+    use webtoonme::app::character_panel::PanelEvent;
+    let mut h = harness(config(), false);
+    h.get_by_label(&h.state().characters.packs[1].name.clone()).click();
+    h.run_steps(3);
+    h.key_press(Key::S);
+    h.run_steps(3);
+    h.get_by_label("Character").click();
+    h.run_steps(3);
+    h.snapshot("window/character_panel");
+    h.state_mut().actions.clear();
+    let base = h.state().characters.packs[1].clone();
+
+    // the line weight slider dragged to its right end: twice the lines, new graphs
+    let r = h.get_by_role_and_label(egui::accesskit::Role::Slider, "Line weight").rect();
+    click_at(&mut h, pos2(r.max.x - 1.0, r.center().y));
+    let tuned: Vec<&PanelEvent> =
+        h.state().actions.iter().filter_map(|a| if let Action::Character(e) = a { Some(e) } else { None }).collect();
+    let Some(PanelEvent::Tuned { index, pack, graphs }) = tuned.last() else { panic!("no tuning: {tuned:?}") };
+    assert_eq!(*index, 1, "the worn character is tuned");
+    assert!(*graphs, "line weight is a [style] knob: new graphs");
+    let sigma = |p: &webtoonme::character::CharacterPack| p.style.get("ink_sigma").and_then(|v| v.as_float()).unwrap();
+    let ratio = sigma(pack) / sigma(&base);
+    assert!((1.8..=2.05).contains(&ratio), "ink_sigma {} -> {} (x{ratio:.2})", sigma(&base), sigma(pack));
+    assert_eq!(h.state().characters.packs[1], base, "the installed pack is not changed");
+
+    // eye size: a look change, no new graphs
+    h.state_mut().actions.clear();
+    h.get_by_role_and_label(egui::accesskit::Role::Slider, "Eye size").scroll_to_me();
+    h.run_steps(3);
+    let r = h.get_by_role_and_label(egui::accesskit::Role::Slider, "Eye size").rect();
+    click_at(&mut h, pos2(r.min.x + r.width() * 0.75, r.center().y));
+    let last =
+        h.state().actions.iter().rev().find_map(|a| if let Action::Character(e) = a { Some(e.clone()) } else { None });
+    let Some(PanelEvent::Tuned { pack, graphs: false, .. }) = last else { panic!("no look change: {last:?}") };
+    assert!(pack.geometry.eye_scale > base.geometry.eye_scale + 0.1, "eye scale {}", pack.geometry.eye_scale);
+    assert!((sigma(&pack) / sigma(&base) - ratio).abs() < 1e-3, "the line weight stays tuned");
+
+    // save as a new character
+    h.state_mut().actions.clear();
+    h.get_by_label("Save as new character").scroll_to_me();
+    h.run_steps(3);
+    h.get_by_label("Save as new character").click();
+    h.run_steps(3);
+    let save = h.state().actions.iter().find_map(|a| match a {
+        Action::Character(PanelEvent::Save { index, knobs, name }) => Some((*index, knobs.clone(), name.clone())),
+        _ => None,
+    });
+    let (index, knobs, name) = save.expect("a save asked for");
+    assert_eq!(index, 1);
+    assert!(name.starts_with(&base.name), "{name}");
+    assert!((knobs.line_weight - ratio as f32).abs() < 0.06);
+}

@@ -16,6 +16,7 @@
 //! pictures); this module connects it to the pipeline.
 
 mod carousel;
+pub mod character_panel;
 mod feed;
 mod fit;
 mod grab;
@@ -27,6 +28,7 @@ mod screenshot;
 mod status;
 mod take_home;
 mod theme;
+pub mod tuner;
 pub mod ui;
 
 use std::path::PathBuf;
@@ -38,12 +40,18 @@ use crossbeam_channel::{Receiver, TryRecvError, bounded};
 use eframe::egui;
 use eframe::egui_wgpu::{self, wgpu};
 
-use crate::character::CharacterSet;
+use crate::character::tuning::Knobs;
+use crate::character::{CharacterPack, CharacterSet};
 use crate::config::{Config, Provider};
+use crate::draw::FaceLook;
+use crate::perception::runtime::SessionOptions;
 use crate::pipeline::{Pipeline, StylizeCommand};
+use crate::render::face_tones;
 use crate::source::{SourceInfo, SourceSpec};
 use crate::stylize::assign::AssignMode;
+use crate::stylize::people::CharacterLook;
 
+use character_panel::PanelEvent;
 pub use feed::ShownFace;
 use feed::{LiveFeed, Poll};
 use keeper::{KeptFile, PrintOrder};
@@ -51,6 +59,7 @@ use keepsakes::{Keepsakes, Worn};
 use screenshot::{LinkShots, ScreenshotState};
 use take_home::TakeHome;
 pub use take_home::{TakeHomeInfo, hours_text, kept_line};
+use tuner::{TuneJob, Tuned, Tuner};
 pub use ui::{Action, BoothUi, CaptureFlow, DrawPicture, EguiImages, FeedView, RecordingView, ResultCard, Shown};
 
 /// Window size when not fullscreen, points.
@@ -76,6 +85,8 @@ pub struct PipelineRequest {
     /// Character new people wear.
     pub character: usize,
     pub everyone_different: bool,
+    /// The characters it offers (a character saved from the panel joins them).
+    pub characters: Arc<CharacterSet>,
 }
 
 /// Starts a pipeline (loads the models, opens the source); called on the restart thread.
@@ -108,6 +119,10 @@ pub struct BoothOptions {
     pub show: Vec<String>,
     /// Test hook: a screenshot into this folder each time a result card with a link shows.
     pub screenshot_links: Option<PathBuf>,
+    /// Test hook: (frame, knob, value) moves of the character panel's knobs.
+    pub tune: Vec<(u64, String, String)>,
+    /// Test hook: "Save as new character" with this name at that frame.
+    pub save_character: Option<(u64, String)>,
 }
 
 /// What the window did, for the caller's summary line.
@@ -210,6 +225,8 @@ pub fn run(pipeline: Pipeline, options: BoothOptions) -> anyhow::Result<BoothSum
                 settings_were_open: false,
                 link_shots: options.screenshot_links.map(LinkShots::new),
                 press: options.press.into_iter().rev().collect(),
+                tune: options.tune.into_iter().rev().collect(),
+                save_at: options.save_character,
                 ui_time: 0.0,
                 ui,
                 characters: options.characters,
@@ -222,6 +239,9 @@ pub fn run(pipeline: Pipeline, options: BoothOptions) -> anyhow::Result<BoothSum
                 report: options.report_repaints.then(RepaintReport::default),
                 screenshot: ScreenshotState::new(options.exit_after_frames, options.screenshot),
                 summary: out,
+                tuner: None,
+                save_pending: None,
+                saving: None,
             }))
         }),
     )
@@ -252,6 +272,10 @@ struct BoothApp {
     link_shots: Option<LinkShots>,
     /// `--press`, the next one last.
     press: Vec<(u64, egui::Key)>,
+    /// `--tune`, the next one last.
+    tune: Vec<(u64, String, String)>,
+    /// `--save-character`.
+    save_at: Option<(u64, String)>,
     /// egui's clock at this repaint (seconds).
     ui_time: f64,
     ui: BoothUi,
@@ -268,6 +292,12 @@ struct BoothApp {
     report: Option<RepaintReport>,
     screenshot: ScreenshotState,
     summary: Arc<Mutex<BoothSummary>>,
+    /// Builds a tuned character's graphs (started when the character panel is first used).
+    tuner: Option<Tuner>,
+    /// "Save as new character" waiting for its thumbnail frame: the character, knobs and name.
+    save_pending: Option<(usize, Box<Knobs>, String)>,
+    /// The "character-save" thread's answer, while a save runs.
+    saving: Option<Receiver<Result<tuner::Saved, String>>>,
 }
 
 /// `--auto-switch-frames`: the next character every `every` frames, and how long each took.
@@ -365,6 +395,153 @@ impl BoothApp {
             provider: config.execution_provider,
             character: self.ui.carousel.current,
             everyone_different: config.everyone_different,
+            characters: self.characters.clone(),
+        }
+    }
+
+    /// The character panel's events: a tuned look goes to the stylize thread now, tuned graphs
+    /// to the tuner first; a save waits for the next composed frame (its thumbnail).
+    fn character_event(&mut self, event: &PanelEvent) {
+        match event {
+            PanelEvent::Tuned { index, pack, graphs: true } => {
+                if self.tuner.is_none() {
+                    let opts = SessionOptions {
+                        provider: self.ui.config.execution_provider.choice(),
+                        trt_cache: Some(crate::paths::trt_cache_dir()),
+                        ..Default::default()
+                    };
+                    match Tuner::start(opts) {
+                        Ok(t) => self.tuner = Some(t),
+                        Err(e) => self.ui.message = Some(format!("cannot start the character tuner: {e}")),
+                    }
+                }
+                if let Some(t) = &mut self.tuner {
+                    t.submit(TuneJob { index: *index, pack: (**pack).clone() });
+                }
+            }
+            PanelEvent::Tuned { index, pack, graphs: false } => self.send_look(*index, pack),
+            PanelEvent::Save { index, knobs, name } => {
+                self.save_pending = Some((*index, knobs.clone(), name.clone()));
+                self.keepsakes.want_thumbnail();
+            }
+        }
+    }
+
+    /// `--tune` and `--save-character`: the same events as the panel's sliders and button.
+    fn test_hooks(&mut self) {
+        let frames = self.feed.frames;
+        while let Some((frame, knob, value)) = self.tune.last().cloned()
+            && frames >= frame
+        {
+            self.tune.pop();
+            let panel = &mut self.ui.character_panel;
+            panel.follow(self.ui.carousel.current);
+            let mut knobs = panel.knobs().clone();
+            match knobs.set(&knob, &value) {
+                Ok(()) => {
+                    println!("live: tuning {knob}={value} at frame {frames}");
+                    if let Some(e) = panel.set_knobs(knobs) {
+                        self.actions.push(Action::Character(e));
+                    }
+                }
+                Err(e) => eprintln!("webtoonme: --tune: {e}"),
+            }
+        }
+        if let Some((frame, name)) = self.save_at.clone()
+            && frames >= frame
+        {
+            self.save_at = None;
+            println!("live: saving the character as {name:?} at frame {frames}");
+            let panel = &mut self.ui.character_panel;
+            panel.saving = true;
+            let event = PanelEvent::Save { index: panel.index(), knobs: Box::new(panel.knobs().clone()), name };
+            self.actions.push(Action::Character(event));
+        }
+    }
+
+    /// A tuned character's skin and face look, from the next frame.
+    fn send_look(&self, index: usize, pack: &CharacterPack) {
+        if let Some(p) = &self.pipeline {
+            let look = (CharacterLook::of(pack.skin, &pack.style), Some(FaceLook::of(pack)), face_tones(pack));
+            p.send_stylize(StylizeCommand::SetLook(index, Box::new(look)));
+        }
+    }
+
+    /// Tuned models ready, a thumbnail grabbed, a save finished (never waits).
+    fn character_work(&mut self, ctx: &egui::Context) {
+        while let Some(done) = self.tuner.as_mut().and_then(Tuner::poll) {
+            match done {
+                Tuned::Models { index, models, took } => {
+                    println!("live: tuned '{}' in {} ms", models.id, took.as_millis());
+                    if let Some(p) = &self.pipeline {
+                        p.send_stylize(StylizeCommand::Replace(index, models));
+                    }
+                    // the look may have moved on while the graphs were made
+                    let panel = &self.ui.character_panel;
+                    if panel.index() == index
+                        && let Some(base) = self.characters.packs.get(index)
+                    {
+                        let now = panel.knobs().apply(base);
+                        self.send_look(index, &now);
+                    }
+                }
+                Tuned::Failed { index, reason } => {
+                    let line = format!("tuning character {index} failed: {reason}");
+                    eprintln!("webtoonme: {line}");
+                    self.ui.character_panel.status = Some(shortened(&line, TOAST_CHARS));
+                }
+            }
+        }
+        if self.save_pending.is_some()
+            && let Some(frame) = self.keepsakes.take_thumbnail()
+            && let Some((index, knobs, name)) = self.save_pending.take()
+            && let Some(base) = self.characters.packs.get(index).cloned()
+        {
+            let face = self.feed.faces.first().map(|f| f.box_px);
+            let taken: Vec<String> = self.characters.packs.iter().map(|p| p.id.clone()).collect();
+            let (tx, rx) = bounded(1);
+            let spawned = std::thread::Builder::new().name("character-save".into()).spawn(move || {
+                let taken: Vec<&str> = taken.iter().map(String::as_str).collect();
+                let _ = tx.send(tuner::save_character(&base, &knobs, &name, &taken, &frame, face));
+            });
+            match spawned {
+                Ok(_) => self.saving = Some(rx),
+                Err(e) => {
+                    self.ui.character_panel.saving = false;
+                    self.ui.character_panel.status = Some(format!("cannot start saving: {e}"));
+                }
+            }
+        }
+        let Some(rx) = &self.saving else { return };
+        let result = match rx.try_recv() {
+            Ok(r) => r,
+            Err(TryRecvError::Empty) => return,
+            Err(TryRecvError::Disconnected) => Err("saving stopped without an answer".into()),
+        };
+        self.saving = None;
+        self.ui.character_panel.saving = false;
+        match result {
+            Ok(saved) => {
+                println!("live: saved character '{}' ({}) in {}", saved.name, saved.id, saved.dir.display());
+                let set = Arc::new(CharacterSet::load_default());
+                let Some(index) = set.packs.iter().position(|p| p.id == saved.id) else {
+                    let why = set.problems.iter().find(|p| p.file.starts_with(&saved.dir)).map(|p| p.to_string());
+                    let line = format!("saved {} but it does not load: {}", saved.id, why.unwrap_or_default());
+                    eprintln!("webtoonme: {line}");
+                    self.ui.character_panel.status = Some(shortened(&line, TOAST_CHARS));
+                    return;
+                };
+                self.characters = set.clone();
+                self.ui.set_characters(ctx, &set, index);
+                self.ui.character_panel.status = Some(format!("Saved as \"{}\" ({})", saved.name, saved.id));
+                let now = self.ui_time;
+                self.ui.toast(format!("new character: {}", saved.name), now);
+                self.restart();
+            }
+            Err(e) => {
+                eprintln!("webtoonme: cannot save the character: {e}");
+                self.ui.character_panel.status = Some(shortened(&format!("not saved: {e}"), TOAST_CHARS));
+            }
         }
     }
 
@@ -499,6 +676,7 @@ impl BoothApp {
                 let worn = self.worn();
                 self.keepsakes.take_boomerang(worn);
             }
+            Action::Character(event) => self.character_event(event),
             Action::Print(path) => match self.print_order() {
                 Some(order) => {
                     if let Some(card) = &mut self.ui.result {
@@ -759,6 +937,8 @@ impl eframe::App for BoothApp {
         self.ui_time = ctx.input(|i| i.time);
         self.poll();
         self.keep(&ctx);
+        self.test_hooks();
+        self.character_work(&ctx);
         self.take_home_tick();
         self.watch_source();
         self.auto_switch();

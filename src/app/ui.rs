@@ -23,6 +23,7 @@ use crate::share::qr::QrCode;
 use crate::source::SourceSpec;
 
 use super::carousel::{self, Carousel};
+use super::character_panel::{CharacterPanel, PanelEvent};
 use super::feed::ShownFace;
 use super::fit;
 use super::kiosk::KioskState;
@@ -140,6 +141,8 @@ pub enum Action {
     StartBoomerang,
     /// Print this kept file (the result card's button).
     Print(PathBuf),
+    /// The character panel tuned a character or asks to save it.
+    Character(PanelEvent),
 }
 
 /// The tabs of the settings panel.
@@ -147,6 +150,7 @@ pub enum Action {
 enum SettingsTab {
     Booth,
     TakeHome,
+    Character,
 }
 
 /// The keepsake just kept, as the screen shows it beside the feed until the next visitor
@@ -264,6 +268,8 @@ pub struct BoothUi {
     /// Addresses, printers and the link's address, for the settings panel.
     pub take_home: TakeHomeInfo,
     settings_tab: SettingsTab,
+    /// The "Character" tab: the worn character's knobs, live.
+    pub character_panel: CharacterPanel,
 }
 
 impl BoothUi {
@@ -302,11 +308,23 @@ impl BoothUi {
             card_rect: None,
             take_home: TakeHomeInfo::default(),
             settings_tab: SettingsTab::Booth,
+            character_panel: CharacterPanel::new(characters, current),
             config,
             config_path,
             source,
             cameras,
         }
+    }
+
+    /// The installed characters changed (one was saved from the character panel): the carousel,
+    /// the names and the panel show `set`, with `current` chosen (the owner restarts the
+    /// pipeline with the same set).
+    pub fn set_characters(&mut self, ctx: &egui::Context, set: &CharacterSet, current: usize) {
+        self.carousel = Carousel::new(ctx, set, current);
+        self.characters = set.packs.iter().map(|p| (p.id.clone(), p.name.clone())).collect();
+        let status = self.character_panel.status.take();
+        self.character_panel = CharacterPanel::new(set, current);
+        self.character_panel.status = status;
     }
 
     /// Starts in fullscreen kiosk mode.
@@ -326,11 +344,19 @@ impl BoothUi {
                 }
                 self.settings_tab = SettingsTab::TakeHome;
             }
+            "character" => {
+                if self.draft.is_none() {
+                    self.toggle_settings();
+                }
+                self.settings_tab = SettingsTab::Character;
+            }
             "side-by-side" => self.side_by_side = true,
             "status" => self.show_status = true,
             "labels" => self.config.show_labels = true,
             other => {
-                return Err(format!("unknown part '{other}' (settings, take-home, side-by-side, status, labels)"));
+                return Err(format!(
+                    "unknown part '{other}' (settings, take-home, character, side-by-side, status, labels)"
+                ));
             }
         }
         Ok(())
@@ -702,11 +728,19 @@ impl BoothUi {
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut tab, SettingsTab::Booth, "Booth");
                 ui.selectable_value(&mut tab, SettingsTab::TakeHome, "Take it home");
+                ui.selectable_value(&mut tab, SettingsTab::Character, "Character");
             });
             ui.add_space(8.0);
             egui::ScrollArea::vertical().max_height(ui.available_height() - 64.0).show(ui, |ui| {
                 if tab == SettingsTab::TakeHome {
                     self.take_home_settings(ui, &mut draft);
+                    return;
+                }
+                if tab == SettingsTab::Character {
+                    self.character_panel.follow(self.carousel.current);
+                    for event in self.character_panel.show(ui) {
+                        self.actions.push(Action::Character(event));
+                    }
                     return;
                 }
                 egui::Grid::new("settings-grid").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
@@ -854,8 +888,13 @@ impl BoothUi {
                 ui.label(egui::RichText::new("Saving restarts the camera and the models.").color(theme::ACCENT));
             }
             ui.horizontal(|ui| {
-                save = ui.button("Save").clicked();
-                close = ui.button("Cancel").clicked();
+                if tab == SettingsTab::Character {
+                    // the character tab saves characters, not settings
+                    close = ui.button("Close").clicked();
+                } else {
+                    save = ui.button("Save").clicked();
+                    close = ui.button("Cancel").clicked();
+                }
             });
             ui.add_space(12.0);
             if let Some(path) = &self.config_path {

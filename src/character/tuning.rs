@@ -70,6 +70,40 @@ impl Knobs {
         }
     }
 
+    /// Set one knob by name from text (`line_weight`, `line_darkness`, `tone_steps`,
+    /// `saturation`, `skin_tone`, `skin_shadow`, `skin_keep`, `eye_scale`, `iris_scale`,
+    /// `iris_color`, `palette0`..`palette7`), as the window's test hook `--tune` does.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let number = || value.trim().parse::<f32>().map_err(|_| format!("{key}: {value:?} is not a number"));
+        let colour = || super::parse_hex_colour(value.trim()).ok_or(format!("{key}: {value:?} is not #rrggbb"));
+        match key {
+            "line_weight" => self.line_weight = number()?.clamp(*LINE_WEIGHT.start(), *LINE_WEIGHT.end()),
+            "line_darkness" => self.line_darkness = number()?.clamp(0.0, 1.0),
+            "tone_steps" => self.tone_steps = (number()?.round() as i64).clamp(0, 6),
+            "saturation" => self.saturation = number()?.clamp(0.0, 2.0),
+            "eye_scale" => self.eye_scale = number()?.clamp(0.8, 1.6),
+            "iris_scale" => self.iris_scale = number()?.clamp(0.8, 1.5),
+            "iris_color" => self.iris = Some(colour()?),
+            "skin_tone" | "skin_shadow" | "skin_keep" => {
+                let skin = self.skin.as_mut().ok_or(format!("{key}: this character has no [skin]"))?;
+                match key {
+                    "skin_tone" => skin.tone = colour()?,
+                    "skin_shadow" => skin.shadow = colour()?,
+                    _ => skin.keep = number()?.clamp(0.0, 1.0),
+                }
+            }
+            _ => {
+                let slot = key
+                    .strip_prefix("palette")
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .filter(|&n| n < self.palette.len())
+                    .ok_or(format!("unknown knob {key:?}"))?;
+                self.palette[slot] = colour()?;
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the pack's look is made by the built-in generator (its `[style]` knobs mean
     /// something): packs that bring their own models have no `[style]`.
     pub fn has_style(pack: &CharacterPack) -> bool {
@@ -179,4 +213,22 @@ fn scale(t: &mut toml::Table, key: &str, k: f64, range: (f64, f64)) {
 
 fn ratio(now: f32, was: f32) -> f64 {
     if was.abs() < 1e-6 { 1.0 } else { (now / was) as f64 }
+}
+
+/// The parts of a `character.toml` the built-in generator reads, from a (tuned) pack:
+/// `[character] id`, `[style]` and `[skin]` (its tone and shadow join the face's palette).
+pub fn generator_doc(pack: &CharacterPack) -> toml::Table {
+    let mut doc = toml::Table::new();
+    let mut character = toml::Table::new();
+    character.insert("id".into(), Value::String(pack.id.clone()));
+    doc.insert("character".into(), Value::Table(character));
+    doc.insert("style".into(), Value::Table(pack.style.clone()));
+    if let Some(s) = pack.skin {
+        let mut skin = toml::Table::new();
+        skin.insert("tone".into(), hex(s.tone));
+        skin.insert("shadow".into(), hex(s.shadow));
+        skin.insert("keep".into(), num(s.keep));
+        doc.insert("skin".into(), Value::Table(skin));
+    }
+    doc
 }

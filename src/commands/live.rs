@@ -71,10 +71,30 @@ pub struct LiveArgs {
     /// (`link-1.png`, ...; a line on stdout names each).
     #[arg(long, hide = true, value_name = "DIR")]
     pub screenshot_links: Option<PathBuf>,
+    /// Test hook: move a knob of the character panel when the feed has delivered so many frames,
+    /// e.g. `60:saturation=0,60:line_weight=2` (the same path as moving its slider).
+    #[arg(long, hide = true, value_delimiter = ',', value_name = "FRAME:KNOB=VALUE", value_parser = parse_tune)]
+    pub tune: Vec<(u64, String, String)>,
+    /// Test hook: "Save as new character" with this name at that frame, e.g. `150:Studio test`.
+    #[arg(long, hide = true, value_name = "FRAME:NAME", value_parser = parse_save)]
+    pub save_character: Option<(u64, String)>,
     /// Test hook: press keys when the feed has delivered so many frames, e.g. `30:R,200:R,210:P`
     /// (egui key names; the same path as a real key press).
     #[arg(long, hide = true, value_delimiter = ',', value_name = "FRAME:KEY", value_parser = parse_press)]
     pub press: Vec<(u64, String)>,
+}
+
+fn parse_tune(s: &str) -> Result<(u64, String, String), String> {
+    let (frame, rest) = s.split_once(':').ok_or(format!("{s:?}: expected FRAME:KNOB=VALUE"))?;
+    let (knob, value) = rest.split_once('=').ok_or(format!("{s:?}: expected FRAME:KNOB=VALUE"))?;
+    let frame = frame.trim().parse().map_err(|_| format!("{s:?}: {frame:?} is not a frame number"))?;
+    Ok((frame, knob.trim().to_string(), value.trim().to_string()))
+}
+
+fn parse_save(s: &str) -> Result<(u64, String), String> {
+    let (frame, name) = s.split_once(':').ok_or(format!("{s:?}: expected FRAME:NAME"))?;
+    let frame = frame.trim().parse().map_err(|_| format!("{s:?}: {frame:?} is not a frame number"))?;
+    Ok((frame, name.trim().to_string()))
 }
 
 fn parse_press(s: &str) -> Result<(u64, String), String> {
@@ -170,11 +190,11 @@ fn run_window(args: &LiveArgs) -> anyhow::Result<()> {
         provider: config.execution_provider,
         character,
         everyone_different: config.everyone_different,
+        characters: characters.clone(),
     };
     let simulate = args.simulate_source_loss;
-    let for_factory = characters.clone();
     let factory: Arc<PipelineFactory> =
-        Arc::new(move |req: &PipelineRequest| start_pipeline(req, &for_factory, simulate));
+        Arc::new(move |req: &PipelineRequest| start_pipeline(req, &req.characters, simulate));
     let pipeline = factory(&request)?;
     let info = pipeline.source().clone();
     println!(
@@ -207,6 +227,8 @@ fn run_window(args: &LiveArgs) -> anyhow::Result<()> {
         },
         factory,
         show: args.show.clone(),
+        tune: args.tune.clone(),
+        save_character: args.save_character.clone(),
         screenshot_links: args.screenshot_links.clone(),
     };
     let summary = crate::app::run(pipeline, options)?;
