@@ -531,6 +531,8 @@ impl BoothApp {
                     self.ui.character_panel.status = Some(shortened(&line, TOAST_CHARS));
                     return;
                 };
+                let ids: Vec<&str> = set.packs.iter().map(|p| p.id.as_str()).collect();
+                println!("live: characters now {} (wearing {})", ids.join(", "), saved.id);
                 self.characters = set.clone();
                 self.ui.set_characters(ctx, &set, index);
                 self.ui.character_panel.status = Some(format!("Saved as \"{}\" ({})", saved.name, saved.id));
