@@ -41,6 +41,7 @@ use toml::Spanned;
 use crate::stylize::descriptor::{ModelDescriptor, RawDescriptor};
 
 mod style;
+pub mod fit;
 pub mod trial;
 
 pub use style::{STYLE_KEYS, StyleKind};
