@@ -170,16 +170,17 @@ pub struct Tones {
     /// Levels shared by several families (a staircase over the whole picture, as the generator
     /// makes); empty when the families step on their own (cel shading per colour).
     pub shared_levels: Vec<f32>,
-    /// The number of tones: the shared levels when the families share them, else the median
+    /// The number of tones: the levels of all families' flat luma together when the families
+    /// share their levels (2% of it, 10/255 apart), else the median
     /// count of the shaded families (2 levels or more), by area; 1 when under 15% is shaded.
     pub steps: u32,
     /// Share of the non-ink pixels of the families within 3/255 of one of their levels.
     pub hardness: f32,
 }
 
-/// Levels of a weighted 1-D luma histogram: smoothed peaks holding at least `min_share` of it
-/// within 5 bins, 8 bins apart, with a valley below 0.6 of the lower one between neighbours.
-fn levels(hist: &[f32], min_share: f32) -> Vec<f32> {
+/// Levels of a weighted 1-D histogram (0..1 over its bins): smoothed peaks holding at least
+/// `min_share` of it within 5 bins, `min_gap` bins apart, with a valley below 0.6 of the lower one between neighbours.
+pub fn levels(hist: &[f32], min_share: f32, min_gap: usize) -> Vec<f32> {
     let total: f32 = hist.iter().sum();
     if total <= 0.0 {
         return Vec::new();
@@ -199,7 +200,7 @@ fn levels(hist: &[f32], min_share: f32) -> Vec<f32> {
         let ok = kept.iter().all(|&k| {
             let (a, b) = (c.min(k), c.max(k));
             let valley = s[a..=b].iter().copied().fold(f32::MAX, f32::min);
-            b - a >= 8 && valley <= 0.6 * s[c].min(s[k])
+            b - a >= min_gap && valley <= 0.6 * s[c].min(s[k])
         });
         if ok {
             kept.push(c);
@@ -210,7 +211,8 @@ fn levels(hist: &[f32], min_share: f32) -> Vec<f32> {
 }
 
 /// Tone levels over all pictures. Families are the chroma modes of the flat pixels; each family's
-/// flat luma histogram gives its levels.
+/// flat luma histogram gives its levels. Face skin (`in_face`) is left out: it is measured as
+/// `[skin]`, which the app paints in its own ramp.
 pub fn tones(pics: &[WorkPicture]) -> Option<Tones> {
     // chroma histogram of flat pixels (pictures alike), as a Lab histogram with L fixed
     let mut ab = Hist::new();
@@ -247,7 +249,7 @@ pub fn tones(pics: &[WorkPicture]) -> Option<Tones> {
     for pic in pics {
         let n = pic.len().max(1) as f32;
         for i in 0..pic.len() {
-            if pic.ink[i] {
+            if pic.ink[i] || pic.in_face.get(i).copied().unwrap_or(false) {
                 continue;
             }
             if let Some(k) = family_of(pic.lab[i]) {
@@ -267,7 +269,7 @@ pub fn tones(pics: &[WorkPicture]) -> Option<Tones> {
         if mass < 0.04 * total {
             continue;
         }
-        let lv = levels(fh, 0.05);
+        let lv = levels(fh, 0.05, 8);
         for (b, w) in ah.iter().enumerate() {
             let y = b as f32 / (LUMA_BINS - 1) as f32;
             all += w;
@@ -300,6 +302,15 @@ pub fn tones(pics: &[WorkPicture]) -> Option<Tones> {
         if staircase { union.iter().filter(|u| u.1 >= 2 || u.2 >= 0.08).map(|u| u.0).collect() } else { Vec::new() };
     shared_levels.sort_by(f32::total_cmp);
     let steps = if staircase {
+        // the staircase's levels over all families at once (a family's clipped colours do not
+        // make a peak of their own there)
+        let mut global = vec![0.0f32; LUMA_BINS];
+        for fh in &flat_h {
+            for (g, v) in global.iter_mut().zip(fh) {
+                *g += v;
+            }
+        }
+        shared_levels = levels(&global, 0.02, 10);
         shared_levels.len() as u32
     } else {
         // weighted median of the shaded families' counts (a colour in one level is not shaded:
@@ -335,7 +346,7 @@ mod tests {
                 h[c + d - 2] += w;
             }
         }
-        let lv = levels(&h, 0.05);
+        let lv = levels(&h, 0.05, 8);
         assert_eq!(lv.len(), 3, "{lv:?}");
     }
 }

@@ -47,6 +47,29 @@ fn inside(points: &[[f32; 3]], poly: &[usize], x: f32, y: f32) -> bool {
     c
 }
 
+/// Mark the pixels inside each face's oval in `pic.in_face` (landmarks in working pixels).
+pub fn mark_faces(pic: &mut WorkPicture, faces: &[Vec<[f32; 3]>]) {
+    let (w, h) = (pic.width, pic.height);
+    for lm in faces {
+        if lm.len() < LANDMARKS || lm.iter().any(|p| !p.iter().all(|v| v.is_finite())) {
+            continue;
+        }
+        if pic.in_face.is_empty() {
+            pic.in_face = vec![false; w * h];
+        }
+        let b = crate::perception::mesh::bounds(&lm[..crate::perception::mesh::MESH_POINTS]);
+        let (x0, x1) = (b[0].max(0.0) as usize, (b[2].max(0.0) as usize).min(w.saturating_sub(1)));
+        let (y0, y1) = (b[1].max(0.0) as usize, (b[3].max(0.0) as usize).min(h.saturating_sub(1)));
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                if inside(lm, &idx::FACE_OVAL, x as f32 + 0.5, y as f32 + 0.5) {
+                    pic.in_face[y * w + x] = true;
+                }
+            }
+        }
+    }
+}
+
 /// Samples of one face. `landmarks` are in working pixels; `None` when they are not a full,
 /// finite mesh or the face is too small to measure (eye span under 12 px).
 pub fn sample_face(pic: &WorkPicture, landmarks: &[[f32; 3]]) -> Option<FaceSamples> {
@@ -121,8 +144,8 @@ pub fn sample_face(pic: &WorkPicture, landmarks: &[[f32; 3]]) -> Option<FaceSamp
     }
     // lines near the face, at the face's scale
     let grow = 0.15 * (x1 - x0);
-    for &(i, width) in &pic.cores {
-        let (x, y) = ((i % w) as f32, (i / w) as f32);
+    for core in &pic.cores {
+        let (x, y, width) = ((core.at % w) as f32, (core.at / w) as f32, core.width);
         if x >= x0 - grow && x <= x1 + grow && y >= y0 - grow && y <= y1 + grow {
             s.line_widths.push(width / span * 100.0);
         }
@@ -157,9 +180,14 @@ pub fn median_lab(v: &[[f32; 3]]) -> Option<[f32; 3]> {
     Some(out)
 }
 
-/// Skin tone and shade from pooled skin samples: the heaviest L* mode is the tone, the heaviest
-/// mode at least 4 L* darker (holding 8% of the samples) the shade. Each is the mean of the
-/// samples within 2.5 L* of its mode whose chroma is near the samples' median.
+/// A skin level less than this many L* above the next is a highlight, not the tone (the app's
+/// own ramp lifts its light tone 7 L* over the base; painted shadows are 12 L* and more below).
+const HIGHLIGHT_GAP: f32 = 10.5;
+
+/// Skin tone and shade from pooled skin samples. The flat L* levels of the skin (peaks of 8% of
+/// the samples, 5 L* apart), lightest first, without a highlight (see [`HIGHLIGHT_GAP`]): the
+/// first is the tone, the next the shade. Each is the mean of the samples within 2.5 L* of its level whose chroma
+/// is near the samples' median.
 pub fn skin_tones(samples: &[[f32; 3]]) -> (Option<[f32; 3]>, Option<[f32; 3]>) {
     let Some(med) = median_lab(samples) else { return (None, None) };
     let good: Vec<[f32; 3]> =
@@ -171,16 +199,17 @@ pub fn skin_tones(samples: &[[f32; 3]]) -> (Option<[f32; 3]>, Option<[f32; 3]>) 
     for c in &good {
         hist[c[0].round().clamp(0.0, 100.0) as usize] += 1.0;
     }
-    let near = |i: usize| -> f32 { hist[i.saturating_sub(2)..(i + 3).min(101)].iter().sum() };
-    let tone_l = (0..101).max_by(|&a, &b| near(a).total_cmp(&near(b))).unwrap_or(50);
-    let at = |l: usize| -> Option<[f32; 3]> {
-        mean(&good.iter().copied().filter(|c| (c[0] - l as f32).abs() <= 2.5).collect::<Vec<_>>())
+    let mut lv: Vec<f32> = super::colours::levels(&hist, 0.08, 5).into_iter().map(|v| v * 100.0).collect();
+    lv.reverse(); // lightest first
+    let at = |l: f32| -> Option<[f32; 3]> {
+        mean(&good.iter().copied().filter(|c| (c[0] - l).abs() <= 2.5).collect::<Vec<_>>())
     };
-    let tone = at(tone_l);
-    let n = good.len() as f32;
-    let shadow = (0..tone_l.saturating_sub(4))
-        .filter(|&l| near(l) >= 0.08 * n)
-        .max_by(|&a, &b| near(a).total_cmp(&near(b)))
-        .and_then(at);
-    (tone, shadow)
+    if lv.len() >= 2 && lv[0] - lv[1] < HIGHLIGHT_GAP {
+        lv.remove(0);
+    }
+    match lv.len() {
+        0 => (median_lab(&good), None),
+        1 => (at(lv[0]), None),
+        _ => (at(lv[0]), at(lv[1])),
+    }
 }

@@ -39,18 +39,24 @@ use work::{GRAPH_SIDE, WorkPicture, delta_e, lab_to_rgb8, rgb8_to_lab};
 
 /// Most palette colours reported (and written).
 pub const MAX_PALETTE: usize = 14;
-/// A picture has ink when it has at least this many line centres per 1000 px of its long side.
-pub const INK_MIN_LINE: f32 = 400.0;
+/// A picture has ink when it has at least this many line centres per 1000 px of its long side,
+pub const INK_MIN_LINE: f32 = 50.0;
+/// and either this share of its light/dark boundaries are drawn with a line (drawn art: 0.9;
+/// photos through the generator without ink: 0.01-0.06, with ink 0.08-0.38)
+pub const INK_MIN_OUTLINED: f32 = 0.3;
+/// or this share of its pixels is clearly inked (20 L* under their closing; photos through the
+/// generator without ink: 1.4-5.4%, with ink 8.8-13.2%).
+pub const INK_MIN_DARK: f32 = 0.07;
 /// Line width (full width at half darkness, px at a 640 px long side) the generator draws per
 /// unit of `ink_sigma`, and at `ink_sigma = 0`: width = `INK_WIDTH_PER_SIGMA * sigma +
 /// INK_WIDTH_AT_ZERO` (fitted on the generator's output for t1.jpg and the astronaut).
-pub const INK_WIDTH_PER_SIGMA: f32 = 2.0;
-pub const INK_WIDTH_AT_ZERO: f32 = 0.5;
+pub const INK_WIDTH_PER_SIGMA: f32 = 1.93;
+pub const INK_WIDTH_AT_ZERO: f32 = 1.24;
 /// 75th percentile of the chroma (|Cb, Cr| of BT.601 on sRGB, 0..1 units) of real photos through
 /// the generator at saturation 1 without palette pull: saturation = the art's / this.
-pub const REF_CHROMA: f32 = 0.06;
+pub const REF_CHROMA: f32 = 0.187;
 /// 90th minus 10th percentile of the luma of real photos through the generator at contrast 1.
-pub const REF_SPREAD: f32 = 0.6;
+pub const REF_SPREAD: f32 = 0.58;
 /// Eye opening area over the squared outer-corner distance of real faces (t1.jpg's six people).
 pub const REF_EYE_AREA: f32 = 0.03;
 
@@ -144,6 +150,58 @@ pub struct Fit {
     pub contrast: Option<Measured<f32>>,
     pub iris_color: Option<Measured<Colour>>,
     pub eye_scale: Option<Measured<f32>>,
+    /// What each picture showed.
+    pub per_picture: Vec<PictureNotes>,
+}
+
+/// The raw measurements of one picture.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PictureNotes {
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    pub faces: usize,
+    /// Share of its pixels in flat colour.
+    pub flat_share: f32,
+    /// Ink line centres per 1000 px of its long side.
+    pub line_length: f32,
+    /// Share of its light/dark boundaries drawn with a line.
+    pub outlined: f32,
+    /// Share of its pixels clearly inked.
+    pub dark_share: f32,
+    pub has_ink: bool,
+    /// Median line width, px at a 640 px long side.
+    pub line_px: f32,
+    /// 75th percentile of the chroma (|Cb, Cr|, 0..1) of its non-ink pixels.
+    pub chroma: f32,
+    /// 90th minus 10th percentile of its luma.
+    pub luma_spread: f32,
+}
+
+/// Whether a picture is drawn with lines: enough line, and its boundaries outlined or much of it
+/// clearly inked.
+fn has_ink(w: &WorkPicture) -> bool {
+    w.line_length() >= INK_MIN_LINE && (w.outlined >= INK_MIN_OUTLINED || w.dark_share >= INK_MIN_DARK)
+}
+
+/// (chroma, luma spread) of a picture's non-ink pixels; `None` under 16 of them.
+fn grade_stats(pic: &WorkPicture) -> Option<(f32, f32)> {
+    let mut c = Vec::new();
+    let mut l = Vec::new();
+    for i in 0..pic.len() {
+        if pic.ink[i] {
+            continue;
+        }
+        let [r, _, b] = pic.rgb[i];
+        let y = pic.luma[i];
+        let (cb, cr) = (0.564 * (b - y), 0.713 * (r - y));
+        c.push((cb * cb + cr * cr).sqrt());
+        l.push(y);
+    }
+    if c.len() < 16 {
+        return None;
+    }
+    Some((percentile(&mut c, 0.75), percentile(&mut l, 0.9) - percentile(&mut l, 0.1)))
 }
 
 /// One key for a pack's TOML.
@@ -199,7 +257,12 @@ pub fn find_faces(
 
 /// Measure a set of pictures.
 pub fn fit(pictures: &[FitPicture]) -> Fit {
-    let work: Vec<WorkPicture> = pictures.iter().map(|p| WorkPicture::new(&p.image)).collect();
+    let mut work: Vec<WorkPicture> = pictures.iter().map(|p| WorkPicture::new(&p.image)).collect();
+    for (p, w) in pictures.iter().zip(&mut work) {
+        let faces: Vec<Vec<[f32; 3]>> =
+            p.faces.iter().map(|f| f.landmarks.iter().map(|q| q.map(|v| v * w.scale)).collect()).collect();
+        faces::mark_faces(w, &faces);
+    }
     let mut fit = Fit { pictures: pictures.len(), ..Fit::default() };
     if work.iter().all(WorkPicture::is_empty) {
         return fit;
@@ -210,6 +273,28 @@ pub fn fit(pictures: &[FitPicture]) -> Fit {
     measure_tones(&mut fit, &work);
     measure_grade(&mut fit, &work);
     measure_faces(&mut fit, pictures, &work);
+    fit.per_picture = pictures
+        .iter()
+        .zip(&work)
+        .map(|(p, w)| {
+            let mut widths: Vec<f32> = w.cores.iter().map(|c| c.width).collect();
+            let (chroma, luma_spread) = grade_stats(w).unwrap_or((0.0, 0.0));
+            PictureNotes {
+                name: p.name.clone(),
+                width: p.image.width(),
+                height: p.image.height(),
+                faces: p.faces.len(),
+                flat_share: w.flat.iter().filter(|&&f| f).count() as f32 / w.len().max(1) as f32,
+                line_length: w.line_length(),
+                outlined: w.outlined,
+                dark_share: w.dark_share,
+                has_ink: has_ink(w),
+                line_px: median(&mut widths).unwrap_or(0.0) * GRAPH_SIDE / w.width.max(w.height).max(1) as f32,
+                chroma,
+                luma_spread,
+            }
+        })
+        .collect();
     // hair colours the palette lacks join it
     if let (Some(hair), Some(pal)) = (&fit.hair, &mut fit.palette) {
         for c in &hair.value {
@@ -253,37 +338,49 @@ fn measure_palette(fit: &mut Fit, work: &[WorkPicture]) {
 fn measure_ink(fit: &mut Fit, work: &[WorkPicture]) {
     let mut widths = Vec::new();
     let mut cols: Vec<[f32; 3]> = Vec::new();
-    let mut inked = 0;
+    let (mut inked, mut painted_pics) = (0, 0);
     for pic in work {
-        if pic.is_empty() || pic.line_length() < INK_MIN_LINE {
+        if pic.is_empty() || !has_ink(pic) {
             continue;
         }
         inked += 1;
         let to_graph = GRAPH_SIDE / pic.width.max(pic.height) as f32;
-        let mut w: Vec<f32> = pic.cores.iter().map(|c| c.1).collect();
+        let mut w: Vec<f32> = pic.cores.iter().map(|c| c.width).collect();
         if let Some(m) = median(&mut w) {
             widths.push(m * to_graph);
         }
         // colour on the strongest lines: centres at least 80% as dark as the 90th percentile
-        let mut dark: Vec<f32> = pic.cores.iter().map(|c| pic.tophat[c.0]).collect();
+        let mut dark: Vec<f32> = pic.cores.iter().map(|c| pic.tophat[c.at]).collect();
         let strong = 0.8 * percentile(&mut dark, 0.9);
         // the generator multiplies ink in (a constant ratio to the background), art often
         // paints it over (a constant colour): whichever varies less over the strong lines
-        let strong: Vec<usize> = pic.cores.iter().filter(|c| pic.tophat[c.0] >= strong).map(|c| c.0).collect();
+        let strong: Vec<&work::Core> = pic.cores.iter().filter(|c| pic.tophat[c.at] >= strong).collect();
         let ratios: Vec<[f32; 3]> = strong
             .iter()
-            .map(|&i| {
-                let (p, b) = (pic.rgb[i], pic.background[i]);
+            .map(|c| {
+                let (p, b) = (pic.rgb[c.at], pic.rgb[c.beside]);
                 [0, 1, 2].map(|k| if b[k] > 0.02 { (p[k] / b[k]).clamp(0.0, 1.0) } else { 0.0 })
             })
             .collect();
-        let painted: Vec<[f32; 3]> = strong.iter().map(|&i| pic.rgb[i]).collect();
-        let spread_of = |v: &[[f32; 3]]| -> f32 {
-            let Some(m) = faces::median_lab(v) else { return f32::MAX };
-            let mut d: Vec<f32> = v.iter().map(|c| delta_e(work::srgb_to_lab(*c), work::srgb_to_lab(m))).collect();
-            median(&mut d).unwrap_or(f32::MAX)
-        };
-        let pick = if spread_of(&painted) < spread_of(&ratios) { &painted } else { &ratios };
+        let painted: Vec<[f32; 3]> = strong.iter().map(|c| pic.rgb[c.at]).collect();
+        // core = a + b * beside (luma): ink painted over is a constant colour (a carries it),
+        // ink multiplied in scales with what is beside it (a near 0)
+        let luma = |c: &[f32; 3]| 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
+        let n = strong.len().max(1) as f32;
+        let (mx, my) = strong.iter().fold((0.0, 0.0), |(sx, sy), c| {
+            (sx + luma(&pic.rgb[c.beside]) / n, sy + luma(&pic.rgb[c.at]) / n)
+        });
+        let (mut sxy, mut sxx) = (0.0, 0.0);
+        for c in &strong {
+            let (x, y) = (luma(&pic.rgb[c.beside]) - mx, luma(&pic.rgb[c.at]) - my);
+            sxy += x * y;
+            sxx += x * x;
+        }
+        let b = if sxx > 1e-6 { sxy / sxx } else { 0.0 };
+        let a = my - b * mx;
+        let is_painted = a > b * mx;
+        painted_pics += usize::from(is_painted);
+        let pick = if is_painted { &painted } else { &ratios };
         if let Some(m) = faces::median_lab(pick) {
             cols.push(m);
         }
@@ -311,7 +408,11 @@ fn measure_ink(fit: &mut Fit, work: &[WorkPicture]) {
         let rgb = Colour(c.map(|v| (v * 255.0).round() as u8));
         fit.ink_color = Some(Measured {
             value: rgb,
-            source: format!("measured: line centres over their background on {} pictures, median", cols.len()),
+            source: format!(
+                "measured: colour of the strongest line centres, median over {} pictures (painted over on {painted_pics}, \
+                 multiplied into the colour beside on the others)",
+                cols.len()
+            ),
             confidence: agree,
         });
     }
@@ -369,27 +470,7 @@ fn measure_tones(fit: &mut Fit, work: &[WorkPicture]) {
 }
 
 fn measure_grade(fit: &mut Fit, work: &[WorkPicture]) {
-    let (mut chroma, mut spread_v) = (Vec::new(), Vec::new());
-    for pic in work {
-        let mut c = Vec::new();
-        let mut l = Vec::new();
-        for i in 0..pic.len() {
-            if pic.ink[i] {
-                continue;
-            }
-            let [r, g, b] = pic.rgb[i];
-            let y = pic.luma[i];
-            let (cb, cr) = (0.564 * (b - y), 0.713 * (r - y));
-            let _ = g;
-            c.push((cb * cb + cr * cr).sqrt());
-            l.push(y);
-        }
-        if c.len() < 16 {
-            continue;
-        }
-        chroma.push(percentile(&mut c, 0.75));
-        spread_v.push(percentile(&mut l, 0.9) - percentile(&mut l, 0.1));
-    }
+    let (mut chroma, mut spread_v): (Vec<f32>, Vec<f32>) = work.iter().filter_map(grade_stats).unzip();
     let n = chroma.len();
     let sp_c = spread(&mut chroma.clone());
     if let Some(c) = median(&mut chroma) {

@@ -20,6 +20,8 @@ pub const GRAPH_SIDE: f32 = 640.0;
 const INK_RADIUS: usize = 6;
 /// Darker than the closing by this many L* units: ink.
 pub const INK_DARK: f32 = 12.0;
+/// Distance of the two ends of a boundary crossing (px at the working size).
+const OUTLINE_SPAN: usize = 8;
 /// Largest colour difference to a neighbour (CIE76) of a flat pixel.
 const FLAT_DE: f32 = 3.0;
 
@@ -37,14 +39,32 @@ pub struct WorkPicture {
     pub luma: Vec<f32>,
     /// How much darker than its surroundings (black top-hat of L*, L* units).
     pub tophat: Vec<f32>,
-    /// Local background of each pixel per sRGB channel (closing of each channel).
-    pub background: Vec<[f32; 3]>,
     /// `tophat >= INK_DARK`.
     pub ink: Vec<bool>,
     /// Flat colour: no ink near, every neighbour within [`FLAT_DE`].
     pub flat: Vec<bool>,
-    /// Centre points of ink lines: (pixel index, full width at half darkness in working px).
-    pub cores: Vec<(usize, f32)>,
+    /// Centre points of ink lines.
+    pub cores: Vec<Core>,
+    /// Inside a face oval found in the picture (empty: no faces); set by the caller.
+    pub in_face: Vec<bool>,
+    /// Share of the boundaries between light and dark that are drawn with a line (see
+    /// `find_outlines`); 0 without boundaries.
+    pub outlined: f32,
+    /// Boundaries counted for `outlined`.
+    pub crossings: usize,
+    /// Share of the pixels at least 20 L* darker than their closing (clearly inked).
+    pub dark_share: f32,
+}
+
+/// The centre of an ink line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Core {
+    /// Pixel index.
+    pub at: usize,
+    /// Full width at half darkness, working px (narrowest of four directions).
+    pub width: f32,
+    /// A pixel just past the line, on its darker side.
+    pub beside: usize,
 }
 
 fn to_linear(c: f32) -> f32 {
@@ -159,14 +179,18 @@ impl WorkPicture {
             lab,
             luma,
             tophat: Vec::new(),
-            background: Vec::new(),
             ink: Vec::new(),
             flat: Vec::new(),
             cores: Vec::new(),
+            in_face: Vec::new(),
+            outlined: 0.0,
+            crossings: 0,
+            dark_share: 0.0,
         };
         if n > 0 {
             pic.find_ink();
             pic.find_flat();
+            pic.find_outlines();
         }
         pic
     }
@@ -182,12 +206,10 @@ impl WorkPicture {
     fn find_ink(&mut self) {
         let (w, h) = (self.width, self.height);
         let l: Vec<f32> = self.lab.iter().map(|c| c[0]).collect();
-        let closed = closing(&l, w, h, INK_RADIUS);
-        self.tophat = closed.iter().zip(&l).map(|(c, v)| (c - v).max(0.0)).collect();
+        let l = &l[..];
+        let closed = closing(l, w, h, INK_RADIUS);
+        self.tophat = closed.iter().zip(l).map(|(c, v)| (c - v).max(0.0)).collect();
         self.ink = self.tophat.iter().map(|&t| t >= INK_DARK).collect();
-        let chans: Vec<Vec<f32>> =
-            (0..3).map(|k| closing(&self.rgb.iter().map(|c| c[k]).collect::<Vec<_>>(), w, h, INK_RADIUS)).collect();
-        self.background = (0..w * h).map(|i| [chans[0][i], chans[1][i], chans[2][i]]).collect();
         // line centres: darkest across the line in some direction; width at half that darkness
         let th = &self.tophat;
         let mut cores = Vec::new();
@@ -205,10 +227,10 @@ impl WorkPicture {
                     continue;
                 }
                 let half = 0.5 * v;
-                let mut best = f32::MAX;
+                let (mut best, mut beside) = (f32::MAX, y as usize * w + x as usize);
                 for &(dx, dy, step) in &DIRS {
-                    let mut run = 0.0;
-                    for sign in [-1isize, 1] {
+                    let mut runs = [0.0f32; 2];
+                    for (side, sign) in [-1isize, 1].into_iter().enumerate() {
                         let mut k = 1;
                         loop {
                             let u = at(x + sign * dx * k, y + sign * dy * k);
@@ -216,19 +238,34 @@ impl WorkPicture {
                                 // the half level lies between k-1 and k
                                 let prev = at(x + sign * dx * (k - 1), y + sign * dy * (k - 1));
                                 let t = if prev > u { (prev - half) / (prev - u) } else { 0.5 };
-                                run += (k - 1) as f32 + t;
+                                runs[side] = (k - 1) as f32 + t;
                                 break;
                             }
                             if k > 2 * INK_RADIUS as isize {
-                                run += k as f32;
+                                runs[side] = k as f32;
                                 break;
                             }
                             k += 1;
                         }
                     }
-                    best = best.min(run * step);
+                    let width = (runs[0] + runs[1]) * step;
+                    if width < best {
+                        best = width;
+                        // the pixels just past the line on either side; its background is the
+                        // darker one (the generator inks the dark side of an edge)
+                        let past = |side: usize, sign: isize| -> Option<usize> {
+                            let k = runs[side].ceil() as isize + 1;
+                            let (px, py) = (x + sign * dx * k, y + sign * dy * k);
+                            (px >= 0 && py >= 0 && px < w as isize && py < h as isize)
+                                .then(|| py as usize * w + px as usize)
+                        };
+                        let sides: Vec<usize> = [past(0, -1), past(1, 1)].into_iter().flatten().collect();
+                        if let Some(&b) = sides.iter().min_by(|a, b| l[**a].total_cmp(&l[**b])) {
+                            beside = b;
+                        }
+                    }
                 }
-                cores.push((y as usize * w + x as usize, best));
+                cores.push(Core { at: y as usize * w + x as usize, width: best, beside });
             }
         }
         self.cores = cores;
@@ -259,6 +296,39 @@ impl WorkPicture {
                 self.flat[i] = flat;
             }
         }
+    }
+
+    /// Pairs of points [`OUTLINE_SPAN`] px apart (across and down) that differ by 20 L* or more,
+    /// neither on ink: a boundary between them. It is outlined when a pixel between them is
+    /// darker than both ends by [`INK_DARK`] (a line, not a plain step).
+    fn find_outlines(&mut self) {
+        let (w, h) = (self.width, self.height);
+        let l: Vec<f32> = self.lab.iter().map(|c| c[0]).collect();
+        let (mut crossings, mut inked) = (0usize, 0usize);
+        for y in 0..h {
+            for x in 0..w {
+                let i = y * w + x;
+                if self.tophat[i] >= 0.5 * INK_DARK {
+                    continue;
+                }
+                for (dx, dy) in [(1usize, 0usize), (0, 1)] {
+                    let (ex, ey) = (x + dx * OUTLINE_SPAN, y + dy * OUTLINE_SPAN);
+                    if ex >= w || ey >= h {
+                        continue;
+                    }
+                    let j = ey * w + ex;
+                    if self.tophat[j] >= 0.5 * INK_DARK || (l[i] - l[j]).abs() < 20.0 {
+                        continue;
+                    }
+                    crossings += 1;
+                    let floor = l[i].min(l[j]) - INK_DARK;
+                    inked += usize::from((1..OUTLINE_SPAN).any(|k| l[(y + dy * k) * w + x + dx * k] < floor));
+                }
+            }
+        }
+        self.crossings = crossings;
+        self.outlined = if crossings > 0 { inked as f32 / crossings as f32 } else { 0.0 };
+        self.dark_share = self.tophat.iter().filter(|&&t| t >= 20.0).count() as f32 / (w * h) as f32;
     }
 
     /// Share of the picture that is ink.
