@@ -40,8 +40,8 @@ use toml::Spanned;
 
 use crate::stylize::descriptor::{ModelDescriptor, RawDescriptor};
 
-mod style;
 pub mod fit;
+mod style;
 pub mod trial;
 
 pub use style::{STYLE_KEYS, StyleKind};

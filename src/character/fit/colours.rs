@@ -315,7 +315,8 @@ pub fn tones(pics: &[WorkPicture]) -> Option<Tones> {
     } else {
         // weighted median of the shaded families' counts (a colour in one level is not shaded:
         // backgrounds, flat fills); no steps when little of the art is shaded
-        let mut counts: Vec<(usize, f32)> = families.iter().filter(|f| f.0.len() >= 2).map(|f| (f.0.len(), f.1)).collect();
+        let mut counts: Vec<(usize, f32)> =
+            families.iter().filter(|f| f.0.len() >= 2).map(|f| (f.0.len(), f.1)).collect();
         counts.sort_by_key(|c| c.0);
         let shaded = counts.iter().map(|c| c.1).sum::<f32>();
         let mut pick = 1;
