@@ -154,7 +154,7 @@ fn styles() -> Vec<(&'static str, Style)> {
 fn flat_art_is_recovered() {
     let mut failures = Vec::new();
     for (seed, (name, style)) in styles().into_iter().enumerate() {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ (seed as u64 + 1) * 0x1234_5678);
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ ((seed as u64 + 1) * 0x1234_5678));
         let (w, h) = (800, 600);
         let pics: Vec<FitPicture> = (0..4)
             .map(|i| FitPicture { name: format!("{i}.png"), image: draw(&style, w, h, &mut rng), faces: Vec::new() })

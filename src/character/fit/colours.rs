@@ -19,6 +19,13 @@ pub const MIN_SHARE: f32 = 0.004;
 /// Sparse Lab histogram: bin -> (weight, weighted sum of Lab).
 pub type Hist = HashMap<[i16; 3], (f32, [f32; 3])>;
 
+/// `acc += w * c`.
+pub fn add(acc: &mut [f32; 3], c: [f32; 3], w: f32) {
+    for (a, v) in acc.iter_mut().zip(c) {
+        *a += w * v;
+    }
+}
+
 fn bin_of(c: [f32; 3]) -> [i16; 3] {
     [(c[0] / BIN).round() as i16, (c[1] / BIN).round() as i16, (c[2] / BIN).round() as i16]
 }
@@ -32,9 +39,7 @@ pub fn flat_histogram(pic: &WorkPicture) -> Hist {
             let c = pic.lab[i];
             let e = h.entry(bin_of(c)).or_insert((0.0, [0.0; 3]));
             e.0 += 1.0;
-            for k in 0..3 {
-                e.1[k] += c[k];
-            }
+            add(&mut e.1, c, 1.0);
             n += 1.0;
         }
     }
@@ -226,9 +231,7 @@ pub fn tones(pics: &[WorkPicture]) -> Option<Tones> {
                 let c = [50.0, pic.lab[i][1], pic.lab[i][2]];
                 let e = ab.entry(bin_of(c)).or_insert((0.0, [0.0; 3]));
                 e.0 += 1.0 / n as f32;
-                for k in 0..3 {
-                    e.1[k] += c[k] / n as f32;
-                }
+                add(&mut e.1, c, 1.0 / n as f32);
             }
         }
     }

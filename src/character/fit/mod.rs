@@ -556,9 +556,7 @@ fn measure_faces(fit: &mut Fit, pictures: &[FitPicture], work: &[WorkPicture]) {
             let b = [(c[0] / 2.0).round() as i16, (c[1] / 2.0).round() as i16, (c[2] / 2.0).round() as i16];
             let e = h.entry(b).or_insert((0.0f32, [0.0f32; 3]));
             e.0 += 1.0;
-            for k in 0..3 {
-                e.1[k] += c[k];
-            }
+            colours::add(&mut e.1, *c, 1.0);
         }
         let modes = colours::modes(&h, 2, 0.15);
         if !modes.is_empty() {
