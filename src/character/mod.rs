@@ -43,6 +43,7 @@ use toml::Spanned;
 
 use crate::stylize::descriptor::{ModelDescriptor, RawDescriptor};
 
+pub mod fit;
 pub mod generator;
 mod style;
 pub mod trial;
