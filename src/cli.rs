@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::autostart::AutostartArgs;
 use crate::commands::bench::BenchArgs;
+use crate::commands::character::CharacterArgs;
 use crate::commands::characters::CharactersArgs;
 use crate::commands::detect::DetectArgs;
 use crate::commands::devices::DevicesArgs;
@@ -51,6 +52,8 @@ pub enum Command {
     Setup(SetupArgs),
     /// Installed character packs: provenance, model files and checksums; skipped packs on stderr.
     Characters(CharactersArgs),
+    /// Make a new character: `character new ID --from DIR` measures a webtoon's pictures.
+    Character(CharacterArgs),
     /// Start the booth when this user logs in (an XDG autostart entry); `--kiosk`: fullscreen.
     Autostart(AutostartArgs),
     /// Serve the keepsakes kept in a folder to phones (the links the booth's QR codes name).
@@ -73,6 +76,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Devices(a)) => crate::commands::devices::run(&a),
         Some(Command::Setup(a)) => crate::commands::setup::run(&a),
         Some(Command::Characters(a)) => crate::commands::characters::run(&a),
+        Some(Command::Character(a)) => crate::commands::character::run(&a),
         Some(Command::Autostart(a)) => crate::commands::autostart::run(&a),
         Some(Command::Serve(a)) => crate::commands::serve::run(&a),
         Some(Command::Share(a)) => crate::commands::share::run(&a),

@@ -118,6 +118,13 @@ fn art_folder(root: &Path) -> PathBuf {
     huge.extend_from_slice(&13u32.to_be_bytes());
     huge.extend_from_slice(&ihdr);
     huge.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+    for (kind, body) in [(&b"IDAT"[..], &[0x78u8, 0x9c, 0x03, 0x00][..]), (&b"IEND"[..], &[][..])] {
+        let mut chunk = kind.to_vec();
+        chunk.extend_from_slice(body);
+        huge.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        huge.extend_from_slice(&chunk);
+        huge.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    }
     fs::write(dir.join("poster-huge.png"), huge).unwrap();
     dir
 }
@@ -192,9 +199,10 @@ fn a_character_from_a_folder_of_art_is_measured_written_listed_and_closer_to_its
         if line.is_empty() || line.starts_with('#') || line.starts_with('[') {
             continue;
         }
-        let in_descriptor = ["model", "layout", "color", "input_range", "output_range", "size", "max_side"]
-            .iter()
-            .any(|k| line.starts_with(&format!("{k} =")));
+        let in_descriptor =
+            ["model", "layout", "color", "input_range", "output_range", "size", "size_multiple", "max_side"]
+                .iter()
+                .any(|k| line.starts_with(&format!("{k} =")));
         let in_character = ["id", "name", "author", "licence", "description", "thumbnail"]
             .iter()
             .any(|k| line.starts_with(&format!("{k} =")));

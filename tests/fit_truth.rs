@@ -24,19 +24,11 @@ use image::RgbImage;
 use webtoonme::character::fit::work::{delta_e, lab_to_rgb8, rgb8_to_lab};
 use webtoonme::character::fit::{Fit, FitPicture, find_faces, fit};
 
-/// Build a pack folder's graphs. The one place the generator is called (to be swapped for the
-/// Rust port of the generator).
+/// Build a pack folder's graphs with the app's own generator (the code that makes the built-in
+/// characters' graphs, byte-identical to scripts/characters/make_stylizer.py's).
 fn build_graphs(pack: &Path) {
-    let python = project_file("runtime/tools-venv/bin/python");
-    assert!(python.exists(), "{} missing: run scripts/setup.sh", python.display());
-    let out = Command::new(python)
-        .arg(project_file("scripts/characters/make_stylizer.py"))
-        .arg("--no-thumbnail-check")
-        .arg("build")
-        .arg(pack)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "generator failed: {}", String::from_utf8_lossy(&out.stderr));
+    webtoonme::character::generator::write_pack_models(pack)
+        .unwrap_or_else(|e| panic!("generator failed on {}: {e}", pack.display()));
 }
 
 struct Rng(u64);

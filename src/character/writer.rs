@@ -184,8 +184,11 @@ pub fn write_pack_folder(
     if target.exists() && !replace {
         return Err(format!("{}: a character with this id exists (choose another id)", target.display()));
     }
-    let tmp = root.join(format!(".{}.writing-{}", draft.id, std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
+    // `<root>/.writing-<pid>-<id>/<id>`: hidden from the loader, and the pack's folder has its
+    // id as its name from the start (the generator checks it)
+    let staging = root.join(format!(".writing-{}-{}", std::process::id(), draft.id));
+    let tmp = staging.join(&draft.id);
+    let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
     let result = (|| {
         std::fs::write(tmp.join(PACK_FILE), draft.to_toml()).map_err(|e| format!("{}: {e}", tmp.display()))?;
@@ -195,9 +198,7 @@ pub fn write_pack_folder(
         }
         std::fs::rename(&tmp, &target).map_err(|e| format!("{}: {e}", target.display()))
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
+    let _ = std::fs::remove_dir_all(&staging);
     result.map(|()| target)
 }
 

@@ -28,6 +28,9 @@ pub const MAX_PICTURE_BYTES: u64 = 64 * 1024 * 1024;
 pub const MAX_PICTURE_PIXELS: u64 = 50_000_000;
 /// Pictures are measured at most this long a side (larger ones are scaled down).
 pub const WORK_SIDE: u32 = 1280;
+/// Palette pull for art drawn in a palette the measurement is this sure of.
+const PALETTE_CONFIDENT: f32 = 0.8;
+const ART_PALETTE_PULL: f64 = 0.6;
 /// Pictures read at most (the rest are skipped with a line).
 pub const MAX_PICTURES: usize = 400;
 
@@ -126,12 +129,18 @@ fn new(args: &NewArgs) -> anyhow::Result<()> {
     if let Some(existing) = set.get(&args.id)
         && (existing.builtin || !args.replace)
     {
-        let why = if existing.builtin { "a built-in character has this id" } else { "a character has this id (--replace replaces it)" };
+        let why = if existing.builtin {
+            "a built-in character has this id"
+        } else {
+            "a character has this id (--replace replaces it)"
+        };
         bail!("character id {:?}: {why} ({})", args.id, existing.dir.display());
     }
     let root = match &args.out {
         Some(o) => o.clone(),
-        None => crate::paths::user_characters_dir().context("no user characters folder (HOME is not set); use -o FOLDER")?,
+        None => {
+            crate::paths::user_characters_dir().context("no user characters folder (HOME is not set); use -o FOLDER")?
+        }
     };
     let name = args.name.clone().unwrap_or_else(|| args.id.clone());
 
@@ -159,7 +168,25 @@ fn new(args: &NewArgs) -> anyhow::Result<()> {
             value: serde_json::to_value(&k.value).unwrap_or(serde_json::Value::Null),
             origin: k.comment.clone(),
         });
-        draft.set(k.section, k.key, k.value, k.comment);
+        let origin = if k.comment.starts_with("measured") { k.comment } else { format!("measured: {}", k.comment) };
+        draft.set(k.section, k.key, k.value, origin);
+    }
+    // art drawn in its own palette gets a strong pull toward it on the background and clothes;
+    // faces keep the base's pull (the person's own colours: likeness)
+    if let Some(p) = measured.palette.as_ref().filter(|p| p.confidence >= PALETTE_CONFIDENT) {
+        let cover: f32 = p.value.iter().map(|c| c.share).sum();
+        let base_pull = base.style.get("palette_strength").cloned().unwrap_or(toml::Value::Float(0.0));
+        let origin = format!(
+            "measured: the art is drawn in its palette (it covers {:.0}% of the flat colour): a strong pull",
+            cover * 100.0
+        );
+        draft.set("style", "palette_strength", toml::Value::Float(ART_PALETTE_PULL), origin);
+        draft.set(
+            "style.face",
+            "palette_strength",
+            base_pull,
+            format!("from {}: faces keep the person's colours", base.id),
+        );
     }
     let builtin = crate::paths::characters_dirs().into_iter().next();
     let dir = write_pack_folder(&root, &draft, args.replace, builtin.as_deref(), |dir| {
@@ -261,7 +288,8 @@ fn read_picture(file: &Path) -> Result<image::RgbImage, String> {
         return Ok(img);
     }
     let k = WORK_SIDE as f32 / long as f32;
-    let (nw, nh) = (((img.width() as f32 * k).round() as u32).max(1), ((img.height() as f32 * k).round() as u32).max(1));
+    let (nw, nh) =
+        (((img.width() as f32 * k).round() as u32).max(1), ((img.height() as f32 * k).round() as u32).max(1));
     Ok(image::imageops::resize(&img, nw, nh, image::imageops::FilterType::Triangle))
 }
 

@@ -4,6 +4,7 @@
 
 pub mod autostart;
 pub mod bench;
+pub mod character;
 pub mod characters;
 pub mod detect;
 pub mod devices;

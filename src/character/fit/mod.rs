@@ -635,14 +635,11 @@ impl Fit {
         if let Some(m) = &self.ink_color {
             push("drawing", "line_color", hex(&m.value), note(&m.source, m.confidence));
         }
-        if let Some(m) = &self.line_width {
-            push("drawing", "line_width", num(m.value, 2), note(&m.source, m.confidence));
-        }
+        // `line_width` (drawn face lines) and `eye_scale` are reported, not written: near small
+        // faces hair and background lines are counted into the width (it reads at its maximum on
+        // photos), and the eye size reads at its 0.8 floor on unreshaped real faces
         if let Some(m) = &self.iris_color {
             push("drawing", "iris_color", hex(&m.value), note(&m.source, m.confidence));
-        }
-        if let Some(m) = &self.eye_scale {
-            push("geometry", "eye_scale", num(m.value, 3), note(&m.source, m.confidence));
         }
         out
     }
