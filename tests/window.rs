@@ -416,11 +416,11 @@ fn photo_strip_and_boomerang_links_read_from_the_screen_give_the_kept_files() {
 }
 
 /// The character panel live (issue 13): `--tune` moves the panel's knobs at frame 60 as its
-/// sliders do (saturation to 0, lines twice as wide); a photo before and one after show the
-/// picture change (the background and clothes lose their colour); "Save as new character" at
-/// frame 170 writes a pack into the user characters folder, the carousel offers it at once and
-/// `webtoonme characters` lists it, its tuned values marked as such; the built-in pack is
-/// unchanged.
+/// sliders and colour buttons do (every palette colour to green, saturation to 2); a photo before
+/// and one after show the picture change: the wall (always in view, whoever walks by) turns
+/// green. "Save as new character" at frame 170 writes a pack into the user characters folder,
+/// the carousel offers it at once and `webtoonme characters` lists it, its tuned values marked
+/// as such; the built-in pack is unchanged.
 #[test]
 fn tuning_a_character_live_changes_the_picture_and_saves_a_new_character() {
     let dir = temp_dir("tune");
@@ -430,15 +430,18 @@ fn tuning_a_character_live_changes_the_picture_and_saves_a_new_character() {
     std::fs::write(&config, format!("output_folder = {:?}\n", folder.display().to_string())).unwrap();
     let shot = dir.join("shot.png");
     let haru_before = std::fs::read_to_string(common::project_file("assets/characters/haru/character.toml")).unwrap();
+    let mut tune: Vec<String> = (0..14).map(|k| format!("60:palette{k}=#20c020")).collect();
+    tune.push("60:saturation=2".into());
+    let tune = tune.join(",");
     let args = [
         "--show",
         "character",
         "--press",
         "40:P,150:P",
         "--tune",
-        "60:saturation=0,60:line_weight=2",
+        &tune,
         "--save-character",
-        "170:Grey Test",
+        "170:Green Test",
         "--exit-after-frames",
         "300",
         "--screenshot",
@@ -447,11 +450,11 @@ fn tuning_a_character_live_changes_the_picture_and_saves_a_new_character() {
     let Some((_, stdout, _)) = live_with(&args, &config, &[("WEBTOONME_CHARACTERS", chars.as_path())]) else {
         return;
     };
-    assert!(stdout.contains("tuning saturation=0") && stdout.contains("tuned 'haru' in"), "{stdout}");
-    assert!(stdout.contains("saved character 'Grey Test' (grey-test)"), "{stdout}");
-    assert!(stdout.contains("characters now") && stdout.contains("grey-test"), "{stdout}");
+    assert!(stdout.contains("tuning saturation=2") && stdout.contains("tuned 'haru' in"), "{stdout}");
+    assert!(stdout.contains("saved character 'Green Test' (green-test)"), "{stdout}");
+    assert!(stdout.contains("characters now") && stdout.contains("green-test"), "{stdout}");
 
-    // the picture changed: mean chroma of the photo before and after the tuning
+    // the picture changed: how green the wall (the top tenth of the frame) is, before and after
     let mut photos: Vec<PathBuf> = std::fs::read_dir(&folder)
         .unwrap_or_else(|e| panic!("{}: {e}\n{stdout}", folder.display()))
         .map(|e| e.unwrap().path())
@@ -459,26 +462,27 @@ fn tuning_a_character_live_changes_the_picture_and_saves_a_new_character() {
         .collect();
     photos.sort();
     assert_eq!(photos.len(), 2, "{photos:?}\n{stdout}");
-    let chroma = |p: &Path| {
+    let green = |p: &Path| {
         let img = image::open(p).unwrap().into_rgb8();
-        let sum: f64 = img
-            .pixels()
-            .map(|q| {
-                let [r, g, b] = q.0.map(|v| v as f64);
-                r.max(g).max(b) - r.min(g).min(b)
+        let mut v: Vec<f32> = (0..img.height() / 10)
+            .flat_map(|y| (0..img.width()).map(move |x| (x, y)))
+            .map(|(x, y)| {
+                let [r, g, b] = img.get_pixel(x, y).0.map(|c| c as f32);
+                g - (r + b) * 0.5
             })
-            .sum();
-        sum / (img.width() * img.height()) as f64
+            .collect();
+        v.sort_by(f32::total_cmp);
+        v[v.len() / 2]
     };
-    let (before, after) = (chroma(&photos[0]), chroma(&photos[1]));
-    println!("mean chroma before tuning {before:.1}, after {after:.1}");
-    assert!(after < before * 0.5, "saturation 0 did not reach the picture: chroma {before:.1} -> {after:.1}");
+    let (before, after) = (green(&photos[0]), green(&photos[1]));
+    println!("the wall's green (G - (R+B)/2, median of the top tenth): before tuning {before:.1}, after {after:.1}");
+    assert!(after > before + 8.0, "the tuned palette did not reach the picture: {before:.1} -> {after:.1}");
 
     // the new character: a pack in the user folder, listed, tuned values marked
-    let toml = std::fs::read_to_string(chars.join("grey-test/character.toml")).unwrap();
+    let toml = std::fs::read_to_string(chars.join("green-test/character.toml")).unwrap();
     let line = |key: &str| toml.lines().find(|l| l.starts_with(&format!("{key} ="))).unwrap_or_default().to_string();
-    assert!(line("saturation").starts_with("saturation = 0.0") && line("saturation").contains("tuned in the window"));
-    assert!(line("ink_sigma").contains("tuned in the window"), "{}", line("ink_sigma"));
+    assert!(line("saturation").starts_with("saturation = 2.0") && line("saturation").contains("tuned in the window"));
+    assert!(line("palette").contains("#20c020") && line("palette").contains("tuned in the window"));
     let listed = Command::new(env!("CARGO_BIN_EXE_webtoonme"))
         .args(["characters", "--json"])
         .env("WEBTOONME_CHARACTERS", &chars)
@@ -486,8 +490,8 @@ fn tuning_a_character_live_changes_the_picture_and_saves_a_new_character() {
         .unwrap();
     let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     let ids: Vec<&str> = listed["characters"].as_array().unwrap().iter().filter_map(|c| c["id"].as_str()).collect();
-    assert!(ids.contains(&"grey-test"), "{ids:?}");
-    let thumb = image::open(chars.join("grey-test/thumbnail.png")).unwrap();
+    assert!(ids.contains(&"green-test"), "{ids:?}");
+    let thumb = image::open(chars.join("green-test/thumbnail.png")).unwrap();
     assert_eq!((thumb.width(), thumb.height()), (128, 128));
     let haru_after = std::fs::read_to_string(common::project_file("assets/characters/haru/character.toml")).unwrap();
     assert_eq!(haru_before, haru_after, "the built-in pack is never written");

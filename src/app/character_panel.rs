@@ -127,9 +127,14 @@ impl CharacterPanel {
         egui::Grid::new("character-grid").num_columns(2).spacing([12.0, 8.0]).show(ui, |ui| {
             if has_style && !k.palette.is_empty() {
                 ui.label("Palette");
-                ui.horizontal_wrapped(|ui| {
-                    for c in k.palette.iter_mut() {
-                        ui.color_edit_button_srgb(c);
+                // rows of four: a wrapped row in a grid cell would overlap the next row
+                ui.vertical(|ui| {
+                    for row in k.palette.chunks_mut(4) {
+                        ui.horizontal(|ui| {
+                            for c in row {
+                                ui.color_edit_button_srgb(c);
+                            }
+                        });
                     }
                 });
                 ui.end_row();

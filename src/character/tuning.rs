@@ -13,8 +13,8 @@ use toml::Value;
 use super::writer::{PackDraft, hex, num};
 use super::{CharacterPack, SkinStyle};
 
-/// Palette colours the panel shows (the rest of a longer palette is kept as it is).
-pub const PANEL_PALETTE: usize = 8;
+/// Palette colours the panel shows (every colour a palette may have).
+pub const PANEL_PALETTE: usize = 24;
 /// Line weight multiplier range (of the base's `ink_sigma`, every graph).
 pub const LINE_WEIGHT: std::ops::RangeInclusive<f32> = 0.5..=2.0;
 /// `ink_sigma` is clamped to the generator's range.
@@ -72,7 +72,7 @@ impl Knobs {
 
     /// Set one knob by name from text (`line_weight`, `line_darkness`, `tone_steps`,
     /// `saturation`, `skin_tone`, `skin_shadow`, `skin_keep`, `eye_scale`, `iris_scale`,
-    /// `iris_color`, `palette0`..`palette7`), as the window's test hook `--tune` does.
+    /// `iris_color`, `palette0`..`palette23`), as the window's test hook `--tune` does.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
         let number = || value.trim().parse::<f32>().map_err(|_| format!("{key}: {value:?} is not a number"));
         let colour = || super::parse_hex_colour(value.trim()).ok_or(format!("{key}: {value:?} is not #rrggbb"));
