@@ -11,7 +11,7 @@
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError, bounded};
+use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
 use crate::character::CharacterPack;
 use crate::character::generator::{GraphKind, build_graph};
@@ -69,10 +69,7 @@ impl Tuner {
     /// Hand the waiting job to the thread when it is free; then the next result, if any.
     pub fn poll(&mut self) -> Option<Tuned> {
         self.pump();
-        match self.results.try_recv() {
-            Ok(t) => Some(t),
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
-        }
+        self.results.try_recv().ok()
     }
 
     /// Whether a job waits or is being built.
