@@ -315,8 +315,10 @@ mod tests {
         let at = |x: usize, y: usize| styled[(y * n + x) * 3..(y * n + x) * 3 + 3].to_vec();
         let base = ramp.base.map(|v| (v * 255.0).round() as u8).to_vec();
         let shadow = ramp.shadow.map(|v| (v * 255.0).round() as u8).to_vec();
-        assert_eq!(at(140, 110), base, "plain skin takes the base tone");
-        assert_eq!(at(120, 172), shadow, "the darker band takes the shadow tone");
+        // within 2 levels: 2.5% of the person's own shading is kept (SHADE_KEEP)
+        let near = |a: &[u8], b: &[u8]| a.iter().zip(b).all(|(x, y)| x.abs_diff(*y) <= 2);
+        assert!(near(&at(140, 110), &base), "plain skin takes the base tone: {:?} vs {base:?}", at(140, 110));
+        assert!(near(&at(120, 172), &shadow), "the darker band takes the shadow tone: {:?} vs {shadow:?}", at(120, 172));
         assert_eq!(at(120, 150), ink, "ink stays");
         assert_eq!(at(100, 128), green, "a colour that is not skin stays");
         assert_eq!(at(5, 5), original[(5 * n + 5) * 3..(5 * n + 5) * 3 + 3].to_vec(), "outside the oval stays");
