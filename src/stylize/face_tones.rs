@@ -291,10 +291,11 @@ mod tests {
             }
         }
         let mut styled = original.clone();
-        // a dark ink line at row 150, a darker (shaded) band at rows 170..175
+        // a dark ink line at row 150, a darker (shaded) region at rows 165..185 (tones are chosen
+        // on a blurred brightness: a shade is a region, not a thin band)
         for x in 100..160 {
             styled[(150 * n + x) * 3..(150 * n + x) * 3 + 3].copy_from_slice(&[40, 25, 25]);
-            for y in 170..175 {
+            for y in 165..185 {
                 styled[(y * n + x) * 3..(y * n + x) * 3 + 3].copy_from_slice(&[150, 110, 90]);
             }
         }
@@ -315,10 +316,10 @@ mod tests {
         let at = |x: usize, y: usize| styled[(y * n + x) * 3..(y * n + x) * 3 + 3].to_vec();
         let base = ramp.base.map(|v| (v * 255.0).round() as u8).to_vec();
         let shadow = ramp.shadow.map(|v| (v * 255.0).round() as u8).to_vec();
-        // within 2 levels: 2.5% of the person's own shading is kept (SHADE_KEEP)
-        let near = |a: &[u8], b: &[u8]| a.iter().zip(b).all(|(x, y)| x.abs_diff(*y) <= 2);
+        // within 5 levels: up to 2.5% of the person's own shading is kept (SHADE_KEEP)
+        let near = |a: &[u8], b: &[u8]| a.iter().zip(b).all(|(x, y)| x.abs_diff(*y) <= 5);
         assert!(near(&at(140, 110), &base), "plain skin takes the base tone: {:?} vs {base:?}", at(140, 110));
-        assert!(near(&at(120, 172), &shadow), "the darker band takes the shadow tone: {:?} vs {shadow:?}", at(120, 172));
+        assert!(near(&at(130, 175), &shadow), "the darker region takes the shadow tone: {:?} vs {shadow:?}", at(130, 175));
         assert_eq!(at(120, 150), ink, "ink stays");
         assert_eq!(at(100, 128), green, "a colour that is not skin stays");
         assert_eq!(at(5, 5), original[(5 * n + 5) * 3..(5 * n + 5) * 3 + 3].to_vec(), "outside the oval stays");
