@@ -319,7 +319,11 @@ mod tests {
         // within 5 levels: up to 2.5% of the person's own shading is kept (SHADE_KEEP)
         let near = |a: &[u8], b: &[u8]| a.iter().zip(b).all(|(x, y)| x.abs_diff(*y) <= 5);
         assert!(near(&at(140, 110), &base), "plain skin takes the base tone: {:?} vs {base:?}", at(140, 110));
-        assert!(near(&at(130, 175), &shadow), "the darker region takes the shadow tone: {:?} vs {shadow:?}", at(130, 175));
+        assert!(
+            near(&at(130, 175), &shadow),
+            "the darker region takes the shadow tone: {:?} vs {shadow:?}",
+            at(130, 175)
+        );
         assert_eq!(at(120, 150), ink, "ink stays");
         assert_eq!(at(100, 128), green, "a colour that is not skin stays");
         assert_eq!(at(5, 5), original[(5 * n + 5) * 3..(5 * n + 5) * 3 + 3].to_vec(), "outside the oval stays");
