@@ -13,27 +13,18 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use common::project_file;
+use common::{project_file, webtoonme_with_characters};
 use image::{Rgb, RgbImage};
 use webtoonme::character::CharacterSet;
 use webtoonme::character::writer::{PackDraft, write_pack_folder};
+use webtoonme::draw::skin_ramp::srgb8_to_lab;
 
 fn tempdir(tag: &str) -> PathBuf {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
     let d = std::env::temp_dir().join(format!("webtoonme-studio-{tag}-{}-{nanos}", std::process::id()));
     fs::create_dir_all(&d).unwrap();
     d
-}
-
-fn webtoonme(args: &[&str], characters: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_webtoonme"))
-        .args(args)
-        .env("RUST_BACKTRACE", "0")
-        .env("WEBTOONME_CHARACTERS", characters)
-        .output()
-        .expect("run webtoonme")
 }
 
 /// The art's palette: a teal and magenta webtoon on cream paper (far from every built-in's).
@@ -140,26 +131,12 @@ fn crc32(data: &[u8]) -> u32 {
     !c
 }
 
-fn lab(c: [u8; 3]) -> [f32; 3] {
-    let lin = |v: u8| {
-        let v = v as f32 / 255.0;
-        if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
-    };
-    let (r, g, b) = (lin(c[0]), lin(c[1]), lin(c[2]));
-    let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
-    let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
-    let f = |t: f32| if t > 0.008856 { t.cbrt() } else { 7.787 * t + 16.0 / 116.0 };
-    let (fx, fy, fz) = (f(x), f(y), f(z));
-    [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
-}
-
 /// Mean Delta-E (CIE76) of each pixel of `img` to the nearest colour of `palette`.
 fn palette_distance(img: &RgbImage, palette: &[[u8; 3]]) -> f32 {
-    let pal: Vec<[f32; 3]> = palette.iter().map(|&c| lab(c)).collect();
+    let pal: Vec<[f32; 3]> = palette.iter().map(|&c| srgb8_to_lab(c)).collect();
     let mut sum = 0.0f64;
     for p in img.pixels() {
-        let l = lab(p.0);
+        let l = srgb8_to_lab(p.0);
         let d = pal
             .iter()
             .map(|q| ((l[0] - q[0]).powi(2) + (l[1] - q[1]).powi(2) + (l[2] - q[2]).powi(2)).sqrt())
@@ -174,7 +151,7 @@ fn a_character_from_a_folder_of_art_is_measured_written_listed_and_closer_to_its
     let root = tempdir("new");
     let art = art_folder(&root);
     let chars = root.join("characters");
-    let out = webtoonme(
+    let out = webtoonme_with_characters(
         &["character", "new", "tealpop", "--from", art.to_str().unwrap(), "--name", "Teal Pop", "--json"],
         &chars,
     );
@@ -214,16 +191,17 @@ fn a_character_from_a_folder_of_art_is_measured_written_listed_and_closer_to_its
     assert!(toml.contains("# measured"), "{toml}");
 
     // listed by `webtoonme characters`, next to the built-ins
-    let listed = webtoonme(&["characters", "--json"], &chars);
+    let listed = webtoonme_with_characters(&["characters", "--json"], &chars);
     assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
     let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     let ids: Vec<&str> = listed["characters"].as_array().unwrap().iter().filter_map(|c| c["id"].as_str()).collect();
     assert!(ids.contains(&"tealpop") && ids.contains(&"haru"), "{ids:?}");
 
     // the same id again: refused unless --replace; a built-in id: always refused
-    let again = webtoonme(&["character", "new", "tealpop", "--from", art.to_str().unwrap()], &chars);
+    let again = webtoonme_with_characters(&["character", "new", "tealpop", "--from", art.to_str().unwrap()], &chars);
     assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("--replace"));
-    let builtin = webtoonme(&["character", "new", "haru", "--from", art.to_str().unwrap(), "--replace"], &chars);
+    let builtin =
+        webtoonme_with_characters(&["character", "new", "haru", "--from", art.to_str().unwrap(), "--replace"], &chars);
     assert!(!builtin.status.success() && String::from_utf8_lossy(&builtin.stderr).contains("built-in"));
 
     // the fitted character's astronaut is closer to the art's palette than any built-in's
@@ -231,7 +209,10 @@ fn a_character_from_a_folder_of_art_is_measured_written_listed_and_closer_to_its
     let mut table = Vec::new();
     for id in ["tealpop", "haru", "kang", "mina", "rei"] {
         let png = root.join(format!("{id}.png"));
-        let o = webtoonme(&["photo", photo.to_str().unwrap(), "-o", png.to_str().unwrap(), "--character", id], &chars);
+        let o = webtoonme_with_characters(
+            &["photo", photo.to_str().unwrap(), "-o", png.to_str().unwrap(), "--character", id],
+            &chars,
+        );
         assert!(o.status.success(), "{id}: {}", String::from_utf8_lossy(&o.stderr));
         let img = image::open(&png).unwrap().into_rgb8();
         let mut palette = ART.to_vec();

@@ -4,24 +4,12 @@
 //! within 8 CIE76 units, line width within 20%, tone steps exact), and odd pictures measured
 //! without a panic.
 
+mod common;
+
+use common::Rng;
 use image::{Rgb, RgbImage};
 use webtoonme::character::fit::work::{WorkPicture, delta_e, lab_to_rgb8, rgb8_to_lab};
 use webtoonme::character::fit::{FitPicture, fit};
-
-/// Small deterministic generator (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 40) as f32 / (1u64 << 24) as f32
-    }
-    fn range(&mut self, lo: f32, hi: f32) -> f32 {
-        lo + (hi - lo) * self.next()
-    }
-}
 
 /// A flat art style: base colours (Lab) each shaded in `tones` levels 14 L* apart, outlines.
 struct Style {

@@ -31,20 +31,6 @@ fn build_graphs(pack: &Path) {
         .unwrap_or_else(|e| panic!("generator failed on {}: {e}", pack.display()));
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 40) as f32 / (1u64 << 24) as f32
-    }
-    fn range(&mut self, lo: f32, hi: f32) -> f32 {
-        lo + (hi - lo) * self.next()
-    }
-}
-
 fn hex(c: [u8; 3]) -> String {
     format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])
 }
@@ -76,7 +62,7 @@ struct Truth {
 }
 
 impl Truth {
-    fn random(id: &str, kind: Kind, rng: &mut Rng) -> Self {
+    fn random(id: &str, kind: Kind, rng: &mut common::Rng) -> Self {
         let mut palette: Vec<[u8; 3]> = Vec::new();
         let count = 6 + (rng.next() * 4.0) as usize;
         let (chroma, l_lo) = if kind == Kind::Tones { (28.0, 50.0) } else { (45.0, 22.0) };
@@ -261,7 +247,7 @@ fn keys_come_back_from_stylized_photos() {
     let mut perception = common::perception_for_photos();
     // FIT_SEED=<n> draws other packs (the constants of character::fit were fitted on the default)
     let seed = std::env::var("FIT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x05ee_df17_0013_u64);
-    let mut rng = Rng(seed);
+    let mut rng = common::Rng(seed);
     let kinds =
         [Kind::Palette, Kind::Palette, Kind::Palette, Kind::Tones, Kind::Tones, Kind::Tones, Kind::Grade, Kind::Grade];
     let mut failures = Vec::new();

@@ -11,9 +11,8 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use common::project_file;
+use common::{project_file, webtoonme_with_characters};
 use webtoonme::character::CharacterSet;
 
 fn tempdir(tag: &str) -> PathBuf {
@@ -51,15 +50,6 @@ fn pack(root: &Path, id: &str, body: &str) -> PathBuf {
         .unwrap();
     image::RgbImage::from_pixel(32, 32, image::Rgb([90, 90, 200])).save(dir.join("thumbnail.png")).unwrap();
     dir
-}
-
-fn webtoonme(args: &[&str], characters: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_webtoonme"))
-        .args(args)
-        .env("RUST_BACKTRACE", "0")
-        .env("WEBTOONME_CHARACTERS", characters)
-        .output()
-        .expect("run webtoonme")
 }
 
 #[test]
@@ -111,7 +101,7 @@ fn the_app_paints_nothing_over_a_model_the_pack_brings() {
     pack(&root, "inverted", BACKGROUND);
     let photo = project_file("assets/demo/astronaut.png");
     let out_png = root.join("out.png");
-    let out = webtoonme(
+    let out = webtoonme_with_characters(
         &["photo", photo.to_str().unwrap(), "-o", out_png.to_str().unwrap(), "--character", "inverted"],
         &root,
     );

@@ -60,7 +60,8 @@ pub fn srgb8_to_lab(c: [u8; 3]) -> [f32; 3] {
     srgb_to_lab([c[0] as f32 / 255.0, c[1] as f32 / 255.0, c[2] as f32 / 255.0])
 }
 
-fn to_linear(c: f32) -> f32 {
+/// sRGB component (0..1) to linear light.
+pub fn to_linear(c: f32) -> f32 {
     if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
 }
 
@@ -74,7 +75,11 @@ const WHITE: [f32; 3] = [0.95047, 1.0, 1.08883];
 
 /// Unorm sRGB to CIE L*a*b* (D65).
 pub fn srgb_to_lab(c: [f32; 3]) -> [f32; 3] {
-    let (r, g, b) = (to_linear(c[0]), to_linear(c[1]), to_linear(c[2]));
+    linear_to_lab(to_linear(c[0]), to_linear(c[1]), to_linear(c[2]))
+}
+
+/// Linear RGB to CIE L*a*b* (D65).
+pub fn linear_to_lab(r: f32, g: f32, b: f32) -> [f32; 3] {
     let xyz = [
         0.4124 * r + 0.3576 * g + 0.1805 * b,
         0.2126 * r + 0.7152 * g + 0.0722 * b,

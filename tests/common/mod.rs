@@ -170,3 +170,30 @@ pub fn write_damaged_packs(root: &std::path::Path) {
     let later = copy_haru(root, BREAKS_LATER, |t| t);
     std::fs::copy(fixture("damaged/breaks_later.onnx"), later.join("background.onnx")).unwrap();
 }
+
+/// Small deterministic generator (xorshift) for test data.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// Uniform in 0..1.
+    pub fn next(&mut self) -> f32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    pub fn range(&mut self, lo: f32, hi: f32) -> f32 {
+        lo + (hi - lo) * self.next()
+    }
+}
+
+/// `webtoonme ARGS` with `WEBTOONME_CHARACTERS` set to `characters` (no backtraces).
+pub fn webtoonme_with_characters(args: &[&str], characters: &std::path::Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_webtoonme"))
+        .args(args)
+        .env("RUST_BACKTRACE", "0")
+        .env("WEBTOONME_CHARACTERS", characters)
+        .output()
+        .expect("run webtoonme")
+}

@@ -67,10 +67,6 @@ pub struct Core {
     pub beside: usize,
 }
 
-fn to_linear(c: f32) -> f32 {
-    if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
-}
-
 /// sRGB 8-bit to linear, once.
 fn linear_lut() -> [f32; 256] {
     let mut t = [0.0; 256];
@@ -80,25 +76,13 @@ fn linear_lut() -> [f32; 256] {
     t
 }
 
-/// Linear RGB to CIE Lab (D65), the same matrix as [`crate::draw::skin_ramp::srgb_to_lab`].
-fn linear_to_lab(r: f32, g: f32, b: f32) -> [f32; 3] {
-    let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
-    let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
-    let f = |t: f32| if t > 0.008856 { t.cbrt() } else { 7.787 * t + 16.0 / 116.0 };
-    let (fx, fy, fz) = (f(x), f(y), f(z));
-    [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
-}
-
-pub fn rgb8_to_lab(c: [u8; 3]) -> [f32; 3] {
-    let f = |v: u8| to_linear(v as f32 / 255.0);
-    linear_to_lab(f(c[0]), f(c[1]), f(c[2]))
-}
+/// 8-bit sRGB to CIE Lab.
+pub use crate::draw::skin_ramp::srgb8_to_lab as rgb8_to_lab;
+use crate::draw::skin_ramp::{linear_to_lab, to_linear};
 
 /// sRGB (0..1) to CIE Lab.
 pub fn srgb_to_lab(c: [f32; 3]) -> [f32; 3] {
-    let c = c.map(|v| to_linear(v.clamp(0.0, 1.0)));
-    linear_to_lab(c[0], c[1], c[2])
+    crate::draw::skin_ramp::srgb_to_lab(c.map(|v| v.clamp(0.0, 1.0)))
 }
 
 /// CIE Lab to 8-bit sRGB (clamped into the gamut).
