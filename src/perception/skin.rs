@@ -31,7 +31,7 @@ pub fn rgb_to_ycbcr(p: [u8; 3]) -> [f32; 3] {
 }
 
 /// Even-odd point-in-polygon test on mesh indices.
-fn inside(points: &[[f32; 3]], poly: &[usize], x: f32, y: f32) -> bool {
+pub(crate) fn inside(points: &[[f32; 3]], poly: &[usize], x: f32, y: f32) -> bool {
     let mut c = false;
     let mut j = poly.len() - 1;
     for i in 0..poly.len() {

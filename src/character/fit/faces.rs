@@ -34,18 +34,7 @@ fn polygon_area(p: &[[f32; 3]], poly: &[usize]) -> f32 {
     0.5 * a.abs()
 }
 
-fn inside(points: &[[f32; 3]], poly: &[usize], x: f32, y: f32) -> bool {
-    let mut c = false;
-    let mut j = poly.len() - 1;
-    for i in 0..poly.len() {
-        let (pi, pj) = (points[poly[i]], points[poly[j]]);
-        if (pi[1] > y) != (pj[1] > y) && x < (pj[0] - pi[0]) * (y - pi[1]) / (pj[1] - pi[1]) + pi[0] {
-            c = !c;
-        }
-        j = i;
-    }
-    c
-}
+use crate::perception::skin::inside;
 
 /// Mark the pixels inside each face's oval in `pic.in_face` (landmarks in working pixels).
 pub fn mark_faces(pic: &mut WorkPicture, faces: &[Vec<[f32; 3]>]) {
