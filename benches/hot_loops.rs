@@ -1,9 +1,12 @@
 //! Criterion benches for the per-frame loops outside the models: tensor warps, the demo render,
-//! the skin mask. Run with `cargo bench --bench hot_loops`; compare ratios, not absolute times.
+//! the skin mask, the background's CPU upsampling. Run with `cargo bench --bench hot_loops`; compare ratios, not absolute times.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use webtoonme::compose::{CpuUpsampler, LowRes};
 use webtoonme::frame::Frame;
-use webtoonme::perception::geometry::{Affine2, Normalize, RotatedSquare, Sampling, letterbox, warp_to_tensor};
+use webtoonme::perception::geometry::{
+    Affine2, Normalize, RotatedSquare, Sampling, letterbox, warp_rgb8, warp_to_tensor,
+};
 use webtoonme::perception::segment::Mask;
 use webtoonme::perception::skin::{SkinAnalyzer, SkinStats};
 use webtoonme::source::demo::{DemoConfig, DemoSource};
@@ -65,5 +68,22 @@ fn skin(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, warps, demo, skin);
+fn upsampling(c: &mut Criterion) {
+    let f = demo_frame();
+    let (lw, lh) = (640usize, 360usize);
+    let mut guide = vec![0u8; lw * lh * 3];
+    let m = Affine2::scale_translate(2.0, 2.0, 0.0, 0.0);
+    warp_rgb8(&f.rgb, f.width, f.height, &m, lw, lh, &mut guide);
+    // a cartoon-like background: the guide in 6 flat levels per channel
+    let background: Vec<u8> = guide.iter().map(|&v| (v / 43) * 43 + 21).collect();
+    let frame = LowRes { rgb: &f.rgb, width: f.width, height: f.height };
+    let (bg, g) =
+        (LowRes { rgb: &background, width: 640, height: 360 }, LowRes { rgb: &guide, width: 640, height: 360 });
+    let mut up = CpuUpsampler::default();
+    c.bench_function("background joint-bilateral upsampling 640x360 -> 1280x720 (CPU)", |b| {
+        b.iter(|| up.upsample(frame, bg, Some(g), 0.6, 0.1).len())
+    });
+}
+
+criterion_group!(benches, warps, demo, skin, upsampling);
 criterion_main!(benches);

@@ -179,10 +179,9 @@ impl Pipeline {
         health: Option<Arc<SourceHealth>>,
         nice: Option<i32>,
     ) -> Result<Self, PipelineError> {
-        let lower_priority = move || {
-            if let Some(n) = nice
-                && !crate::priority::set_current_thread_nice(n)
-            {
+        // `nice` for every stage (the window's), else the stage's own
+        let lower_priority = move |stage_nice: i32| {
+            if !crate::priority::set_current_thread_nice(nice.unwrap_or(stage_nice)) {
                 log::warn!("could not lower the priority of the inference threads");
             }
         };
@@ -219,7 +218,7 @@ impl Pipeline {
         workers.push({
             let (ring, stop) = (ring.clone(), stop.clone());
             std::thread::Builder::new().name("perception".into()).spawn(move || {
-                lower_priority();
+                lower_priority(crate::priority::PERCEPTION_NICE);
                 let (mut place, mut ready) = (None, false);
                 // when to take the next frame, and perception's recent time per frame (µs)
                 let (mut take_at, mut perceive_us) = (None::<Instant>, 0.0f64);
@@ -279,7 +278,7 @@ impl Pipeline {
             let (command_tx, command_rx) = bounded::<StylizeCommand>(COMMAND_DEPTH);
             commands = Some(command_tx);
             workers.push(std::thread::Builder::new().name("stylize".into()).spawn(move || {
-                lower_priority();
+                lower_priority(crate::priority::STYLIZE_NICE);
                 while let Ok(item) = rx.recv() {
                     if stop.load(Ordering::Acquire) {
                         break;

@@ -9,7 +9,8 @@
 use std::time::Instant;
 
 use webtoonme::compose::{
-    AdapterPreference, Affine2x3, ComposeError, ComposeInputs, Compositor, FaceLayer, LowRes, MaskView, invert,
+    AdapterPreference, Affine2x3, BackgroundUpsampling, ComposeError, ComposeInputs, Compositor, FLAT_SPREAD,
+    FaceLayer, LowRes, MaskView, invert,
 };
 
 fn compositor() -> Compositor {
@@ -276,6 +277,50 @@ fn a_face_crop_resampled_from_the_frame_pastes_back_onto_itself() {
 
 #[test]
 fn background_upsampling_keeps_the_frames_edges_sharp() {
+    for upsampling in [BackgroundUpsampling::Shader, BackgroundUpsampling::Cpu] {
+        edges_stay_sharp(upsampling);
+    }
+}
+
+#[test]
+fn a_software_adapter_upsamples_on_the_cpu_and_gets_the_shaders_picture() {
+    let mut compositor = compositor();
+    assert_eq!(compositor.background_upsampling(), BackgroundUpsampling::Cpu, "lavapipe is a CPU adapter");
+    // a real photo (the demo frame) and a cartoon-like background: the frame at half size in six
+    // flat levels per channel, guided by the frame at half size
+    let mut demo = webtoonme::source::demo::DemoSource::new(Default::default());
+    let mut f = webtoonme::frame::Frame::empty();
+    demo.render(40, &mut f);
+    let (width, height) = (f.width, f.height);
+    let guide = half_size(&f.rgb, width, height);
+    let background: Vec<u8> = guide.iter().map(|&v| (v / 43) * 43 + 21).collect();
+    let (lw, lh) = (width / 2, height / 2);
+    let inputs = ComposeInputs {
+        background: Some(LowRes { rgb: &background, width: lw, height: lh }),
+        guide: Some(LowRes { rgb: &guide, width: lw, height: lh }),
+        ..ComposeInputs::new(&f.rgb, width, height)
+    };
+    let (mut cpu, mut shader) = (Vec::new(), Vec::new());
+    compositor.compose(&inputs, &mut cpu).unwrap();
+    compositor.set_background_upsampling(BackgroundUpsampling::Shader);
+    compositor.compose(&inputs, &mut shader).unwrap();
+    let mut diffs: Vec<u8> = cpu.iter().zip(&shader).map(|(a, b)| a.abs_diff(*b)).collect();
+    let mean = diffs.iter().map(|&d| d as f64).sum::<f64>() / diffs.len() as f64;
+    diffs.sort_unstable();
+    let p999 = diffs[diffs.len() * 999 / 1000];
+    println!(
+        "CPU vs shader upsampling: mean {mean:.3} levels, 99.9th percentile {p999}, max {}",
+        diffs.last().unwrap()
+    );
+    // flat footprints skip the range term: within FLAT_SPREAD of the full computation
+    assert!(mean < 0.5, "the CPU upsampling differs from the shader's by {mean:.2} levels on average");
+    assert!(p999 <= FLAT_SPREAD + 2, "0.1% of values differ by more than {p999} levels");
+    // and it is the stylized background, not the frame
+    let from_frame = cpu.iter().zip(&f.rgb).map(|(a, b)| a.abs_diff(*b) as f64).sum::<f64>() / cpu.len() as f64;
+    assert!(from_frame > 5.0, "the output is {from_frame:.1} levels from the frame: the background was not drawn");
+}
+
+fn edges_stay_sharp(upsampling: BackgroundUpsampling) {
     let (width, height) = (1280, 720);
     // A hard vertical edge between columns 640 (black) and 641 (white): at half resolution the
     // guide's column 320 is the grey average of both.
@@ -287,7 +332,9 @@ fn background_upsampling_keeps_the_frames_edges_sharp() {
     let low = LowRes { rgb: &guide, width: lw, height: lh };
     let inputs = ComposeInputs { background: Some(low), guide: Some(low), ..ComposeInputs::new(&frame, width, height) };
     let mut out = Vec::new();
-    compositor().compose(&inputs, &mut out).unwrap();
+    let mut compositor = compositor();
+    compositor.set_background_upsampling(upsampling);
+    compositor.compose(&inputs, &mut out).unwrap();
 
     // Compare within 8 pixels of the edge, against plain bilinear upsampling of the same picture.
     let (mut jbu_error, mut bilinear_error, mut jbu_max, mut count) = (0.0f32, 0.0f32, 0.0f32, 0);
@@ -305,10 +352,10 @@ fn background_upsampling_keeps_the_frames_edges_sharp() {
         }
     }
     let (jbu_mean, bilinear_mean) = (jbu_error / count as f32, bilinear_error / count as f32);
-    assert!(jbu_max <= 4.0, "joint-bilateral output is {jbu_max} levels off near the edge (limit 4)");
+    assert!(jbu_max <= 4.0, "{upsampling:?}: joint-bilateral output is {jbu_max} levels off near the edge (limit 4)");
     assert!(
         jbu_mean * 10.0 < bilinear_mean,
-        "near the edge: joint-bilateral mean error {jbu_mean:.2}, plain bilinear {bilinear_mean:.2}"
+        "{upsampling:?}: near the edge: joint-bilateral mean error {jbu_mean:.2}, plain bilinear {bilinear_mean:.2}"
     );
     // Away from the edge the flat colours come through exactly.
     let far: Vec<usize> = [100usize, 1200].iter().map(|&x| (360 * width as usize + x) * 3).collect();

@@ -298,15 +298,17 @@ pub fn measure(args: &BenchArgs) -> anyhow::Result<BenchReport> {
                     skin.push(ms(t.skin));
                     total.push(ms(t.total));
                     model.push(ms(t.model));
+                    // when the picture was ready (the stability meter's own work after it is not
+                    // the pipeline's)
                     latency.push(ms(if composing.is_some() {
-                        Instant::now() - out.frame.captured_at
+                        done - out.frame.captured_at
                     } else {
                         out.analysed_at - out.frame.captured_at
                     }));
                     let st = &out.stylized.times;
                     background.push(ms(st.background));
                     faces_ms.push(ms(st.faces));
-                    stylize_ms.push(ms(st.background + st.faces));
+                    stylize_ms.push(ms(st.total));
                     compose.push(ms(compose_time));
                     stylize_model.push(ms(st.model));
                     detector_runs += u64::from(t.detected);

@@ -8,7 +8,8 @@
 //! into a caller's buffer ([`Compositor::compose`], for the CLI, recorder and tests).
 //!
 //! Passes, in order: background (joint-bilateral upsampling of the stylized background guided by
-//! the frame, or the frame itself), silhouette ink along the person mask's edge, face layers, then
+//! the frame, or the frame itself; on a CPU adapter the upsampling runs in Rust, `upsample.rs`,
+//! and its result is written into the output texture: [`BackgroundUpsampling`]), silhouette ink along the person mask's edge, face layers, then
 //! drawn faces (each face reshaped toward its character's geometry by a mesh warp and drawn from
 //! its landmarks: `drawn.rs`, `crate::draw`).
 //! All values are plain 8-bit (`Rgba8Unorm`, never sRGB formats): with no layers the output equals
@@ -29,8 +30,10 @@ mod masks;
 mod paint;
 mod shaders;
 mod silhouette;
+mod upsample;
 
 pub use device::AdapterPreference;
+pub use upsample::{CpuUpsampler, FLAT_SPREAD};
 
 use background::BackgroundPass;
 use drawn::DrawnPass;
@@ -220,6 +223,23 @@ pub enum ComposeError {
     Readback(String),
 }
 
+/// Where the background's joint-bilateral upsampling runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackgroundUpsampling {
+    /// `shaders/background.wgsl`, one fragment per output pixel (GPUs).
+    Shader,
+    /// `upsample.rs` on the compositor's thread, written into the output texture: on a software
+    /// rasterizer a fullscreen pass costs more CPU than the computation itself.
+    Cpu,
+}
+
+impl BackgroundUpsampling {
+    /// The faster of the two on this adapter: the CPU one on a CPU adapter (lavapipe).
+    pub fn for_adapter(info: &wgpu::AdapterInfo) -> Self {
+        if info.device_type == wgpu::DeviceType::Cpu { Self::Cpu } else { Self::Shader }
+    }
+}
+
 /// Composes frames on one wgpu device; owns the output texture and every per-pass resource.
 pub struct Compositor {
     device: wgpu::Device,
@@ -227,6 +247,8 @@ pub struct Compositor {
     adapter_info: Option<wgpu::AdapterInfo>,
     max_side: u32,
     background: BackgroundPass,
+    upsampling: BackgroundUpsampling,
+    upsampler: upsample::CpuUpsampler,
     masks: MaskTexture,
     paint: PaintPass,
     silhouette: SilhouettePass,
@@ -257,9 +279,7 @@ impl Compositor {
     /// [`AdapterPreference::Software`]: the same pixels on every machine).
     pub fn new_headless_with(preference: AdapterPreference) -> Result<Compositor, ComposeError> {
         let (device, queue, info) = device::open_headless(preference)?;
-        let mut compositor = Self::new(device, queue)?;
-        compositor.adapter_info = Some(info);
-        Ok(compositor)
+        Ok(Self::new(device, queue)?.with_adapter_info(info))
     }
 
     /// A compositor on an existing device (eframe's, in the window). Set the adapter's description
@@ -282,6 +302,8 @@ impl Compositor {
             adapter_info: None,
             max_side,
             background,
+            upsampling: BackgroundUpsampling::Shader,
+            upsampler: upsample::CpuUpsampler::default(),
             masks,
             paint,
             silhouette,
@@ -294,10 +316,21 @@ impl Compositor {
         })
     }
 
-    /// Records which adapter the device came from (for `adapter_info`).
+    /// Records which adapter the device came from (for `adapter_info`) and picks the background
+    /// upsampling that is faster on it.
     pub fn with_adapter_info(mut self, info: wgpu::AdapterInfo) -> Self {
+        self.upsampling = BackgroundUpsampling::for_adapter(&info);
         self.adapter_info = Some(info);
         self
+    }
+
+    /// Where the background's upsampling runs (chosen from the adapter; tests compare both).
+    pub fn set_background_upsampling(&mut self, upsampling: BackgroundUpsampling) {
+        self.upsampling = upsampling;
+    }
+
+    pub fn background_upsampling(&self) -> BackgroundUpsampling {
+        self.upsampling
     }
 
     /// The adapter the compositor renders on (name, backend, driver), when known.
@@ -353,15 +386,27 @@ impl Compositor {
         let output = self.output.as_ref().unwrap();
 
         match &inputs.background {
-            Some(background) => self.background.prepare(
-                device,
-                queue,
-                (inputs.frame, width, height),
-                background,
-                inputs.guide.as_ref(),
-                &inputs.params,
-                &mut self.scratch,
-            ),
+            Some(background) => {
+                self.background.prepare(
+                    device,
+                    queue,
+                    (inputs.frame, width, height),
+                    background,
+                    inputs.guide.as_ref(),
+                    &inputs.params,
+                    &mut self.scratch,
+                );
+                if self.upsampling == BackgroundUpsampling::Cpu {
+                    let rgba = self.upsampler.upsample(
+                        LowRes { rgb: inputs.frame, width, height },
+                        *background,
+                        inputs.guide,
+                        inputs.params.background_sigma_spatial,
+                        inputs.params.background_sigma_range,
+                    );
+                    gpu::write_texture(queue, &output.texture, rgba, 4);
+                }
+            }
             // The frame itself is the base layer: written straight into the output, bit-exact.
             None => gpu::upload_rgb(queue, &output.texture, inputs.frame, &mut self.scratch),
         }
@@ -412,7 +457,7 @@ impl Compositor {
                 })],
                 ..Default::default()
             });
-            if background {
+            if background && self.upsampling == BackgroundUpsampling::Shader {
                 self.background.draw(&mut pass);
             }
             if paint {
