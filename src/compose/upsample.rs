@@ -271,6 +271,69 @@ mod tests {
     use super::*;
     use crate::compose::LowRes;
 
+    /// The shader's formula, pixel by pixel, without the flat shortcut.
+    fn reference(frame: LowRes<'_>, bg: LowRes<'_>, guide: LowRes<'_>, sigma_s: f32, sigma_r: f32) -> Vec<u8> {
+        let (sf, rf) = (1.0 / (2.0 * sigma_s * sigma_s), 1.0 / (2.0 * sigma_r * sigma_r));
+        let texel = |p: &LowRes<'_>, x: i32, y: i32| {
+            let (x, y) = (x.clamp(0, p.width as i32 - 1) as usize, y.clamp(0, p.height as i32 - 1) as usize);
+            let i = (y * p.width as usize + x) * 3;
+            [p.rgb[i] as f32, p.rgb[i + 1] as f32, p.rgb[i + 2] as f32]
+        };
+        let mut out = Vec::new();
+        for y in 0..frame.height as i32 {
+            for x in 0..frame.width as i32 {
+                let f = texel(&frame, x, y);
+                let qx = (x as f32 + 0.5) * bg.width as f32 / frame.width as f32 - 0.5;
+                let qy = (y as f32 + 0.5) * bg.height as f32 / frame.height as f32 - 0.5;
+                let (bx, by) = (qx.floor(), qy.floor());
+                let (mut sum, mut weight) = ([0.0f32; 3], 0.0f32);
+                for (tx, ty) in [(bx, by), (bx + 1.0, by), (bx, by + 1.0), (bx + 1.0, by + 1.0)] {
+                    let g = texel(&guide, tx as i32, ty as i32);
+                    let d2: f32 = (0..3).map(|c| ((g[c] - f[c]) / 255.0).powi(2)).sum();
+                    let w = (-((tx - qx).powi(2) + (ty - qy).powi(2)) * sf - (d2 * rf).min(MAX_RANGE_EXPONENT)).exp();
+                    let b = texel(&bg, tx as i32, ty as i32);
+                    for c in 0..3 {
+                        sum[c] += w * b[c];
+                    }
+                    weight += w;
+                }
+                out.extend([
+                    (sum[0] / weight).round() as u8,
+                    (sum[1] / weight).round() as u8,
+                    (sum[2] / weight).round() as u8,
+                    255,
+                ]);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn any_sizes_match_the_shaders_formula_within_the_flat_spread() {
+        let picture = |w: u32, h: u32, seed: u32| -> Vec<u8> {
+            // smooth areas with a few hard edges: both paths are taken
+            (0..w * h)
+                .flat_map(|i| {
+                    let (x, y) = ((i % w) as f32, (i / w) as f32);
+                    let edge = if (x * 0.37 + y * 0.61 + seed as f32) % 9.0 < 4.5 { 90.0 } else { 0.0 };
+                    [(40.0 + x * 3.0 + edge) as u8, (60.0 + y * 4.0) as u8, (100.0 + edge + seed as f32) as u8]
+                })
+                .collect()
+        };
+        let mut up = CpuUpsampler::default();
+        // upsampling by uneven ratios, one texel wide, and downsampling
+        for ((w, h), (lw, lh)) in [((37, 23), (20, 13)), ((64, 36), (32, 18)), ((9, 5), (1, 1)), ((10, 10), (16, 16))] {
+            let (frame, bg, guide) = (picture(w, h, 1), picture(lw, lh, 7), picture(lw, lh, 1));
+            let f = LowRes { rgb: &frame, width: w, height: h };
+            let (b, g) = (LowRes { rgb: &bg, width: lw, height: lh }, LowRes { rgb: &guide, width: lw, height: lh });
+            let got = up.upsample(f, b, Some(g), 0.6, 0.1).to_vec();
+            let want = reference(f, b, g, 0.6, 0.1);
+            assert_eq!(got.len(), want.len());
+            let worst = got.iter().zip(&want).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
+            assert!(worst <= FLAT_SPREAD + 1, "{w}x{h} from {lw}x{lh}: {worst} levels from the shader's formula");
+        }
+    }
+
     #[test]
     fn unorm_rounds_every_level() {
         for level in 0..=255u8 {
