@@ -80,7 +80,9 @@ impl BackgroundPass {
         }
     }
 
-    /// Uploads this frame's pictures (sizes already validated) and uniforms.
+    /// Uploads this frame's pictures (sizes already validated) and uniforms. `shader`: this pass
+    /// draws the background; without it (the compositor upsamples on the CPU) the background
+    /// picture is uploaded only where the paint pass reads it instead of a guide.
     #[allow(clippy::too_many_arguments)]
     pub fn prepare(
         &mut self,
@@ -90,12 +92,13 @@ impl BackgroundPass {
         background: &LowRes<'_>,
         guide: Option<&LowRes<'_>>,
         params: &ComposeParams,
+        shader: bool,
         scratch: &mut Vec<u8>,
     ) {
         let (frame_rgb, width, height) = frame;
         let mut recreated =
             SizedTexture::ensure(&mut self.frame, device, "frame", gpu::COLOUR_FORMAT, gpu::INPUT_USAGE, width, height);
-        let mut ensure = |slot: &mut Option<SizedTexture>, label: &str, picture: &LowRes<'_>| {
+        let mut ensure = |slot: &mut Option<SizedTexture>, label: &str, picture: &LowRes<'_>, upload: bool| {
             recreated |= SizedTexture::ensure(
                 slot,
                 device,
@@ -105,11 +108,13 @@ impl BackgroundPass {
                 picture.width,
                 picture.height,
             );
-            gpu::upload_rgb(queue, &slot.as_ref().unwrap().texture, picture.rgb, scratch);
+            if upload {
+                gpu::upload_rgb(queue, &slot.as_ref().unwrap().texture, picture.rgb, scratch);
+            }
         };
-        ensure(&mut self.background, "background", background);
+        ensure(&mut self.background, "background", background, shader || guide.is_none());
         if let Some(guide) = guide {
-            ensure(&mut self.guide, "guide", guide);
+            ensure(&mut self.guide, "guide", guide, true);
         }
         gpu::upload_rgb(queue, &self.frame.as_ref().unwrap().texture, frame_rgb, scratch);
 

@@ -387,6 +387,7 @@ impl Compositor {
 
         match &inputs.background {
             Some(background) => {
+                let shader = self.upsampling == BackgroundUpsampling::Shader;
                 self.background.prepare(
                     device,
                     queue,
@@ -394,9 +395,10 @@ impl Compositor {
                     background,
                     inputs.guide.as_ref(),
                     &inputs.params,
+                    shader,
                     &mut self.scratch,
                 );
-                if self.upsampling == BackgroundUpsampling::Cpu {
+                if !shader {
                     let rgba = self.upsampler.upsample(
                         LowRes { rgb: inputs.frame, width, height },
                         *background,
