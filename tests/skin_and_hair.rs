@@ -244,6 +244,64 @@ fn hair_becomes_flat_tones_and_the_face_and_wall_stay() {
     }
 }
 
+/// On a software adapter the person paint runs on the CPU with the upsampling
+/// (`compose::paint_cpu`) and gives the shader's picture: the real two-person frame through
+/// perception and the stylize stage, composed on lavapipe both ways. Compared where either way's
+/// paint changed the picture; the CPU and shader upsampling under the paint differ by up to
+/// `FLAT_SPREAD` themselves (tests/compose.rs).
+#[test]
+fn the_cpu_paint_gets_the_shaders_picture() {
+    use webtoonme::compose::{BackgroundUpsampling, FLAT_SPREAD};
+    let set = CharacterSet::load_default();
+    let frame = frame_of(&duo());
+    let mut analysis = FrameAnalysis::default();
+    perception_for_photos().process(&frame, &mut analysis).unwrap();
+    assert_eq!(analysis.faces.len(), 2, "the duo's two faces");
+    let mut stage = webtoonme::render::stylize_stage(
+        &set,
+        0,
+        webtoonme::stylize::assign::AssignMode::RoundRobin,
+        &Default::default(),
+    )
+    .unwrap();
+    let mut stylized = webtoonme::stylize::StylizedFrame::default();
+    stage.process(&frame, &analysis, &mut stylized).unwrap();
+    assert_eq!(stylized.people.len(), 2, "both people are painted");
+    let params = webtoonme::render::compose_params(&set.packs[0]);
+    let mut compositor = Compositor::new_headless_with(AdapterPreference::Software).unwrap();
+    assert_eq!(compositor.background_upsampling(), BackgroundUpsampling::Cpu, "lavapipe is a CPU adapter");
+    let compose = |c: &mut Compositor, people: bool| {
+        let mut out = Vec::new();
+        webtoonme::render::with_compose_inputs(&frame, &analysis, &stylized, params, |inputs| {
+            let inputs = ComposeInputs { people: if people { inputs.people } else { &[] }, ..*inputs };
+            c.compose(&inputs, &mut out).unwrap()
+        });
+        out
+    };
+    let (cpu, cpu_bare) = (compose(&mut compositor, true), compose(&mut compositor, false));
+    compositor.set_background_upsampling(BackgroundUpsampling::Shader);
+    let (shader, shader_bare) = (compose(&mut compositor, true), compose(&mut compositor, false));
+    let painted: Vec<usize> = (0..cpu.len())
+        .filter(|&i| cpu[i].abs_diff(cpu_bare[i]) > 2 || shader[i].abs_diff(shader_bare[i]) > 2)
+        .collect();
+    let mut diffs: Vec<u8> = painted.iter().map(|&i| cpu[i].abs_diff(shader[i])).collect();
+    let mean = diffs.iter().map(|&d| f64::from(d)).sum::<f64>() / diffs.len().max(1) as f64;
+    diffs.sort_unstable();
+    let p99 = diffs.get(diffs.len() * 99 / 100).copied().unwrap_or(0);
+    // what the paint did, for scale: its mean change where it painted
+    let change = painted.iter().map(|&i| f64::from(cpu[i].abs_diff(cpu_bare[i]))).sum::<f64>() / painted.len() as f64;
+    println!(
+        "CPU vs shader paint over {} painted values: mean {mean:.2} levels, p99 {p99}, max {}; the paint \
+         changed them by {change:.1} on average",
+        painted.len(),
+        diffs.last().copied().unwrap_or(0)
+    );
+    assert!(painted.len() > 30_000, "only {} values painted: skin and hair are missing", painted.len());
+    assert!(change > 8.0, "the paint changed the painted values by only {change:.1} levels");
+    assert!(mean < 1.5, "the CPU paint differs from the shader's by {mean:.2} levels on average");
+    assert!(p99 <= FLAT_SPREAD + 2, "1% of painted values differ by more than {p99} levels");
+}
+
 /// Compose time of the real two-person frame (perception, stylize stage, compositor): everything,
 /// and without the skin and hair painting. Not run by default:
 /// `cargo test --release --test skin_and_hair -- --ignored --nocapture compose_time`.

@@ -28,6 +28,7 @@ mod faces;
 mod gpu;
 mod masks;
 mod paint;
+mod paint_cpu;
 mod shaders;
 mod silhouette;
 mod upsample;
@@ -249,6 +250,8 @@ pub struct Compositor {
     background: BackgroundPass,
     upsampling: BackgroundUpsampling,
     upsampler: upsample::CpuUpsampler,
+    /// The person paint when the background is upsampled on the CPU.
+    cpu_paint: paint_cpu::CpuPaint,
     masks: MaskTexture,
     paint: PaintPass,
     silhouette: SilhouettePass,
@@ -304,6 +307,7 @@ impl Compositor {
             background,
             upsampling: BackgroundUpsampling::Shader,
             upsampler: upsample::CpuUpsampler::default(),
+            cpu_paint: paint_cpu::CpuPaint::default(),
             masks,
             paint,
             silhouette,
@@ -385,6 +389,7 @@ impl Compositor {
         SizedTexture::ensure(&mut self.output, device, "composed frame", gpu::COLOUR_FORMAT, usage, width, height);
         let output = self.output.as_ref().unwrap();
 
+        let mut painted_on_cpu = false;
         match &inputs.background {
             Some(background) => {
                 let shader = self.upsampling == BackgroundUpsampling::Shader;
@@ -406,6 +411,23 @@ impl Compositor {
                         inputs.params.background_sigma_spatial,
                         inputs.params.background_sigma_range,
                     );
+                    // skin and hair are painted on the CPU too, into the picture before it is uploaded
+                    if let Some(person) = &inputs.person_mask
+                        && !inputs.people.is_empty()
+                    {
+                        painted_on_cpu = true;
+                        if self.paint.list((width, height), person, inputs.skin_mask.as_ref(), inputs.people) {
+                            let (runs, skin_runs, people) = self.paint.listed();
+                            let pixels = paint_cpu::PaintPixels {
+                                frame: inputs.frame,
+                                size: (width, height),
+                                guide: inputs.guide.unwrap_or(*background),
+                                person,
+                                skin: inputs.skin_mask.as_ref(),
+                            };
+                            self.cpu_paint.paint(rgba, runs, skin_runs, people, &pixels);
+                        }
+                    }
                     gpu::write_texture(queue, &output.texture, rgba, 4);
                 }
             }
@@ -414,7 +436,7 @@ impl Compositor {
         }
         // skin and hair are painted over the stylized background only
         let sources = self.background.paint_sources().filter(|_| inputs.background.is_some());
-        let paint = inputs.person_mask.is_some() && sources.is_some() && !inputs.people.is_empty();
+        let paint = !painted_on_cpu && inputs.person_mask.is_some() && sources.is_some() && !inputs.people.is_empty();
         let ink = inputs.person_mask.is_some() && inputs.params.silhouette_ink > 0.0;
         if let Some(mask) = &inputs.person_mask
             && (paint || ink)

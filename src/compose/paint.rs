@@ -6,7 +6,8 @@
 //! the compositor's thread. Only the person-mask cells that can hold skin (skin likelihood inside
 //! the person) or hair (inside some person's hair region) are rasterized, listed on the CPU each
 //! frame: on a software rasterizer a shader costs every one of its instructions on every pixel it
-//! covers, whether its branches are taken or not.
+//! covers, whether its branches are taken or not. When the background is upsampled on the CPU,
+//! the same cells are painted there instead ([`super::paint_cpu`]).
 
 use bytemuck::{Pod, Zeroable};
 
@@ -46,19 +47,19 @@ const _: () = assert!(std::mem::size_of::<PaintUniforms>() == 32);
 /// Keep in sync with `PersonUniforms` in shaders/person_paint.wgsl.
 #[repr(C)]
 #[derive(Clone, Copy, Pod, Zeroable, Default)]
-pub(super) struct PersonUniform {
-    face: [f32; 4],
-    rot: [f32; 4],
-    skin_chroma: [f32; 4],
-    skin_icov: [f32; 4],
-    skin_shadow: [f32; 4],
-    skin_base: [f32; 4],
-    skin_light: [f32; 4],
-    hair_chroma: [f32; 4],
-    hair_shadow: [f32; 4],
-    hair_base: [f32; 4],
-    hair_light: [f32; 4],
-    hair_region: [f32; 4],
+pub struct PersonUniform {
+    pub(super) face: [f32; 4],
+    pub(super) rot: [f32; 4],
+    pub(super) skin_chroma: [f32; 4],
+    pub(super) skin_icov: [f32; 4],
+    pub(super) skin_shadow: [f32; 4],
+    pub(super) skin_base: [f32; 4],
+    pub(super) skin_light: [f32; 4],
+    pub(super) hair_chroma: [f32; 4],
+    pub(super) hair_shadow: [f32; 4],
+    pub(super) hair_base: [f32; 4],
+    pub(super) hair_light: [f32; 4],
+    pub(super) hair_region: [f32; 4],
 }
 // The WGSL struct's size (12 vec4), checked on that side by tests/compose.rs.
 pub(super) const PERSON_UNIFORM_SIZE: usize = 192;
@@ -205,11 +206,7 @@ impl PaintPass {
         people: &[PersonPaint],
     ) {
         let people = &people[..people.len().min(MAX_PEOPLE)];
-        for (slot, paint) in self.people_data.iter_mut().zip(people) {
-            *slot = PersonUniform::from_paint(paint);
-        }
-        self.list_cells(frame_size, person, skin, people.len());
-        if self.runs.is_empty() {
+        if !self.list(frame_size, person, skin, people) {
             return;
         }
         let bound = (sources.generation, masks.generation());
@@ -250,6 +247,28 @@ impl PaintPass {
             _pad: [0; 2],
         };
         queue.write_buffer(&self.uniforms, 0, bytemuck::bytes_of(&uniforms));
+    }
+
+    /// Takes this frame's people and lists the cells to paint (the CPU half of [`Self::prepare`],
+    /// all that painting on the CPU needs). False when there is nothing to paint.
+    pub fn list(
+        &mut self,
+        frame_size: (u32, u32),
+        person: &MaskView<'_>,
+        skin: Option<&MaskView<'_>>,
+        people: &[PersonPaint],
+    ) -> bool {
+        let people = &people[..people.len().min(MAX_PEOPLE)];
+        for (slot, paint) in self.people_data.iter_mut().zip(people) {
+            *slot = PersonUniform::from_paint(paint);
+        }
+        self.list_cells(frame_size, person, skin, people.len());
+        !self.runs.is_empty()
+    }
+
+    /// The listed runs (skin first, then hair), how many are skin, and the people they name.
+    pub fn listed(&self) -> (&[CellRun], usize, &[PersonUniform]) {
+        (&self.runs, self.skin_runs, &self.people_data)
     }
 
     /// The runs of cells that can hold skin (skin likelihood inside the person), then those that

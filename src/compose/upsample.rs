@@ -89,7 +89,7 @@ impl CpuUpsampler {
         guide: Option<LowRes<'_>>,
         sigma_spatial: f32,
         sigma_range: f32,
-    ) -> &[u8] {
+    ) -> &mut [u8] {
         let (width, height) = (frame.width, frame.height);
         let (lw, lh) = (background.width, background.height);
         let sigma_s = sigma_spatial.max(0.05);
@@ -170,7 +170,7 @@ impl CpuUpsampler {
             }
         }
         self.last_edge_share = edge_pixels as f32 / (width as f32 * height as f32).max(1.0);
-        &self.rgba
+        &mut self.rgba
     }
 
     /// Share of the last picture's pixels that took the full (range-weighted) computation.
