@@ -80,9 +80,9 @@ impl BackgroundPass {
         }
     }
 
-    /// Uploads this frame's pictures (sizes already validated) and uniforms. `shader`: this pass
-    /// draws the background; without it (the compositor upsamples on the CPU) the background
-    /// picture is uploaded only where the paint pass reads it instead of a guide.
+    /// Uploads this frame's pictures (sizes already validated) and uniforms. Only when this pass
+    /// draws the background: when the compositor upsamples and paints on the CPU nothing reads
+    /// these textures, and the frame's upload alone cost about 2 ms.
     #[allow(clippy::too_many_arguments)]
     pub fn prepare(
         &mut self,
@@ -92,13 +92,12 @@ impl BackgroundPass {
         background: &LowRes<'_>,
         guide: Option<&LowRes<'_>>,
         params: &ComposeParams,
-        shader: bool,
         scratch: &mut Vec<u8>,
     ) {
         let (frame_rgb, width, height) = frame;
         let mut recreated =
             SizedTexture::ensure(&mut self.frame, device, "frame", gpu::COLOUR_FORMAT, gpu::INPUT_USAGE, width, height);
-        let mut ensure = |slot: &mut Option<SizedTexture>, label: &str, picture: &LowRes<'_>, upload: bool| {
+        let mut ensure = |slot: &mut Option<SizedTexture>, label: &str, picture: &LowRes<'_>| {
             recreated |= SizedTexture::ensure(
                 slot,
                 device,
@@ -108,13 +107,11 @@ impl BackgroundPass {
                 picture.width,
                 picture.height,
             );
-            if upload {
-                gpu::upload_rgb(queue, &slot.as_ref().unwrap().texture, picture.rgb, scratch);
-            }
+            gpu::upload_rgb(queue, &slot.as_ref().unwrap().texture, picture.rgb, scratch);
         };
-        ensure(&mut self.background, "background", background, shader || guide.is_none());
+        ensure(&mut self.background, "background", background);
         if let Some(guide) = guide {
-            ensure(&mut self.guide, "guide", guide, true);
+            ensure(&mut self.guide, "guide", guide);
         }
         gpu::upload_rgb(queue, &self.frame.as_ref().unwrap().texture, frame_rgb, scratch);
 

@@ -389,21 +389,19 @@ impl Compositor {
         SizedTexture::ensure(&mut self.output, device, "composed frame", gpu::COLOUR_FORMAT, usage, width, height);
         let output = self.output.as_ref().unwrap();
 
-        let mut painted_on_cpu = false;
         match &inputs.background {
             Some(background) => {
-                let shader = self.upsampling == BackgroundUpsampling::Shader;
-                self.background.prepare(
-                    device,
-                    queue,
-                    (inputs.frame, width, height),
-                    background,
-                    inputs.guide.as_ref(),
-                    &inputs.params,
-                    shader,
-                    &mut self.scratch,
-                );
-                if !shader {
+                if self.upsampling == BackgroundUpsampling::Shader {
+                    self.background.prepare(
+                        device,
+                        queue,
+                        (inputs.frame, width, height),
+                        background,
+                        inputs.guide.as_ref(),
+                        &inputs.params,
+                        &mut self.scratch,
+                    );
+                } else {
                     let rgba = self.upsampler.upsample(
                         LowRes { rgb: inputs.frame, width, height },
                         *background,
@@ -414,19 +412,17 @@ impl Compositor {
                     // skin and hair are painted on the CPU too, into the picture before it is uploaded
                     if let Some(person) = &inputs.person_mask
                         && !inputs.people.is_empty()
+                        && self.paint.list((width, height), person, inputs.skin_mask.as_ref(), inputs.people)
                     {
-                        painted_on_cpu = true;
-                        if self.paint.list((width, height), person, inputs.skin_mask.as_ref(), inputs.people) {
-                            let (runs, skin_runs, people) = self.paint.listed();
-                            let pixels = paint_cpu::PaintPixels {
-                                frame: inputs.frame,
-                                size: (width, height),
-                                guide: inputs.guide.unwrap_or(*background),
-                                person,
-                                skin: inputs.skin_mask.as_ref(),
-                            };
-                            self.cpu_paint.paint(rgba, runs, skin_runs, people, &pixels);
-                        }
+                        let (runs, skin_runs, people) = self.paint.listed();
+                        let pixels = paint_cpu::PaintPixels {
+                            frame: inputs.frame,
+                            size: (width, height),
+                            guide: inputs.guide.unwrap_or(*background),
+                            person,
+                            skin: inputs.skin_mask.as_ref(),
+                        };
+                        self.cpu_paint.paint(rgba, runs, skin_runs, people, &pixels);
                     }
                     gpu::write_texture(queue, &output.texture, rgba, 4);
                 }
@@ -434,9 +430,11 @@ impl Compositor {
             // The frame itself is the base layer: written straight into the output, bit-exact.
             None => gpu::upload_rgb(queue, &output.texture, inputs.frame, &mut self.scratch),
         }
-        // skin and hair are painted over the stylized background only
-        let sources = self.background.paint_sources().filter(|_| inputs.background.is_some());
-        let paint = !painted_on_cpu && inputs.person_mask.is_some() && sources.is_some() && !inputs.people.is_empty();
+        // skin and hair are painted over the stylized background only (here by the GPU: with CPU
+        // upsampling they were painted above)
+        let shader_background = inputs.background.is_some() && self.upsampling == BackgroundUpsampling::Shader;
+        let sources = self.background.paint_sources().filter(|_| shader_background);
+        let paint = inputs.person_mask.is_some() && sources.is_some() && !inputs.people.is_empty();
         let ink = inputs.person_mask.is_some() && inputs.params.silhouette_ink > 0.0;
         if let Some(mask) = &inputs.person_mask
             && (paint || ink)

@@ -15,7 +15,7 @@ use crate::compose::PersonPaint;
 use crate::draw::FaceLook;
 use crate::frame::Frame;
 use crate::perception::FrameAnalysis;
-use crate::perception::geometry::{Affine2, warp_rgb8, warp_rgb8_cubic};
+use crate::perception::geometry::{Affine2, warp_rgb8, warp_rgb8_cubic_with};
 use crate::perception::runtime::RuntimeError;
 
 /// The models of one character (either may be missing: that part passes through).
@@ -98,6 +98,8 @@ pub struct StylizeStage {
     toner: FaceToner,
     crop: RgbBuffer,
     styled: RgbBuffer,
+    /// The cubic crop warp's source region as floats (reused).
+    warp_region: Vec<[f32; 4]>,
     spare_faces: Vec<FaceLayerBuf>,
 }
 
@@ -116,6 +118,7 @@ impl StylizeStage {
             toner: FaceToner::default(),
             crop: RgbBuffer::default(),
             styled: RgbBuffer::default(),
+            warp_region: Vec::new(),
             spare_faces: Vec::new(),
         }
     }
@@ -243,7 +246,16 @@ impl StylizeStage {
                 Some(model) => {
                     let n = FACE_CROP as usize;
                     self.crop.resize(FACE_CROP, FACE_CROP);
-                    warp_rgb8_cubic(&frame.rgb, w, h, &al.frame_from_crop, n, n, &mut self.crop.rgb);
+                    warp_rgb8_cubic_with(
+                        &mut self.warp_region,
+                        &frame.rgb,
+                        w,
+                        h,
+                        &al.frame_from_crop,
+                        n,
+                        n,
+                        &mut self.crop.rgb,
+                    );
                     model
                         .run(&self.crop.rgb, FACE_CROP, FACE_CROP, &mut self.styled)
                         .map_err(|e| (character, "face", e))?;
