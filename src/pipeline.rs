@@ -38,9 +38,13 @@ const OUTPUT_DEPTH: usize = 2;
 const IN_FLIGHT_STYLIZED: usize = 3;
 const IN_FLIGHT_PERCEPTION_ONLY: usize = 2;
 
-/// Paced perception finishes this long before the stylize thread is expected to be free (timing
-/// jitter: a stylize thread left waiting would cost throughput).
-const PACE_MARGIN: Duration = Duration::from_millis(4);
+/// Paced perception aims to finish when the stylize thread is expected to be free, not earlier:
+/// a frame perceived early waits for it, and its latency with it; one perceived late leaves the
+/// stylize thread idle, and costs throughput. Measured with `bench` on the demo (2 cores, 300
+/// frames, two rounds each), finishing this many ms early: -8: p95 latency 115-119 ms at 17.6-17.8
+/// fps; 0: 119-120 ms at 19.0-19.4 fps; 2: 120-121 ms at 19.6-20.0; 4: 123 ms at 20.2-20.4; 10:
+/// 132-133 ms at 20.6-21.5.
+const PACE_MARGIN: Duration = Duration::ZERO;
 /// Perception never delays a frame longer than this for pacing.
 const PACE_MAX_WAIT: Duration = Duration::from_millis(60);
 
@@ -203,7 +207,7 @@ impl Pipeline {
         // later instead, and fresher (lower latency, the same throughput while perception is
         // the faster of the two)
         // ... and, as far as the two threads' recent times tell, only so early that it finishes
-        // when the stylize thread does (`PACE_MARGIN` before)
+        // when the stylize thread does (see `PACE_MARGIN`)
         let (stylize_ready_tx, stylize_ready) = bounded::<()>(1);
         let _ = stylize_ready_tx.try_send(());
         let pace = stylize.is_some();

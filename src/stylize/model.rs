@@ -109,8 +109,16 @@ impl StylizerModel {
                 input[at] = rgb[rgb_c] * scale + offset;
             }
         };
-        if (tw, th) == (w, h) {
-            // already the model's size (the stage resizes the frame once, for the guide too)
+        if (tw, th) == (w, h) && nchw {
+            // already the model's size (the stage resizes the frame once, for the guide too): one
+            // plane at a time, a loop the compiler vectorizes
+            for (slot, &rgb_c) in order.iter().enumerate() {
+                let (scale, offset) = affine[rgb_c];
+                for (value, px) in self.input[slot * n..(slot + 1) * n].iter_mut().zip(src.chunks_exact(3)) {
+                    *value = px[rgb_c] as f32 * scale + offset;
+                }
+            }
+        } else if (tw, th) == (w, h) {
             for (i, px) in src.chunks_exact(3).take(n).enumerate() {
                 write(&mut self.input, i, [px[0] as f32, px[1] as f32, px[2] as f32]);
             }
@@ -142,12 +150,18 @@ impl StylizerModel {
             if data.len() != n * 3 {
                 return Err(format!("output has {} values, expected {} (1x3x{th}x{tw})", data.len(), n * 3));
             }
-            for i in 0..n {
-                for (slot, &rgb_c) in order.iter().enumerate() {
-                    let (scale, offset) = out_affine[rgb_c];
-                    let at = if nchw { slot * n + i } else { i * 3 + slot };
-                    let byte = (data[at] - offset) / scale;
-                    dst[i * 3 + rgb_c] = crate::perception::geometry::to_u8(byte);
+            for (slot, &rgb_c) in order.iter().enumerate() {
+                let (scale, offset) = out_affine[rgb_c];
+                let byte = |v: f32| crate::perception::geometry::to_u8((v - offset) / scale);
+                if nchw {
+                    // one plane at a time
+                    for (px, &v) in dst.chunks_exact_mut(3).zip(&data[slot * n..(slot + 1) * n]) {
+                        px[rgb_c] = byte(v);
+                    }
+                } else {
+                    for (px, v) in dst.chunks_exact_mut(3).zip(data.chunks_exact(3)) {
+                        px[rgb_c] = byte(v[slot]);
+                    }
                 }
             }
             Ok(())
