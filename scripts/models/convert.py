@@ -158,7 +158,9 @@ def build_one(m, downloads, work, out_dir):
     model = onnx.load(raw)
     if "conv2d_transpose_bias" in wanted:
         steps.append(fixes.conv2d_transpose_bias(model, src))
-    unknown = set(wanted) - {"tfjs_fused_targs", "tflite_densify", "conv2d_transpose_bias"}
+    if "prelu_as_relu_convs" in wanted:
+        steps.append(fixes.prelu_as_relu_convs(model))
+    unknown = set(wanted) - {"tfjs_fused_targs", "tflite_densify", "conv2d_transpose_bias", "prelu_as_relu_convs"}
     if unknown:
         raise BuildError(f"unknown fixes {sorted(unknown)}")
     if conv.get("rename"):

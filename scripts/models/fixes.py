@@ -176,6 +176,42 @@ def tflite_densify(tflite_path):
     return f"densified {baked} sparse weight tensors (outputs identical to the sparse model)"
 
 
+def prelu_as_relu_convs(model):
+    """Rewrite PRelu with constant per-channel slopes as ops ONNX Runtime keeps in its blocked
+    (NCHWc) layout, in place. Not a repair: a speed fix, the same function.
+
+    PRelu(x) = Relu(x) + (-s) * Relu(-x), with the negation and the scaling as depthwise 1x1
+    convolutions. ONNX Runtime's CPU provider runs convolutions in a blocked layout and has no
+    blocked PRelu, so each PRelu was wrapped in layout reorders (the face mesh: 73 PRelu, about 170
+    reorder nodes, 8.4 ms a run on one core); rewritten, the whole chain stays blocked and the
+    convolutions absorb the activations and the sum (5.3 ms). Outputs agree within 1e-4 px.
+    """
+    inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    nodes, rewritten = [], 0
+    for node in model.graph.node:
+        slope = inits.get(node.input[1]) if node.op_type == "PRelu" and len(node.input) == 2 else None
+        if slope is None or slope.ndim != 4 or slope.shape[0] != 1 or slope.shape[2:] != (1, 1):
+            nodes.append(node)
+            continue
+        rewritten += 1
+        c = slope.shape[1]
+        x, y, tag = node.input[0], node.output[0], f"prelu{rewritten}"
+        neg = numpy_helper.from_array(-np.ones((c, 1, 1, 1), np.float32), f"{tag}_negate")
+        scale = numpy_helper.from_array((-slope).reshape(c, 1, 1, 1).astype(np.float32), f"{tag}_slope")
+        model.graph.initializer.extend([neg, scale])
+        conv = {"group": c, "kernel_shape": [1, 1]}
+        nodes += [
+            helper.make_node("Relu", [x], [f"{tag}_pos"]),
+            helper.make_node("Conv", [x, neg.name], [f"{tag}_neg"], **conv),
+            helper.make_node("Relu", [f"{tag}_neg"], [f"{tag}_neg_pos"]),
+            helper.make_node("Conv", [f"{tag}_neg_pos", scale.name], [f"{tag}_scaled"], **conv),
+            helper.make_node("Add", [f"{tag}_pos", f"{tag}_scaled"], [y]),
+        ]
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    return f"rewrote {rewritten} PRelu as Relu and depthwise 1x1 convolutions"
+
+
 def rename_io(model, mapping):
     """Rename graph outputs (by appending Identity nodes) and inputs (by rewriting consumers)."""
     g = model.graph
