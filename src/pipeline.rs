@@ -38,13 +38,6 @@ const OUTPUT_DEPTH: usize = 2;
 const IN_FLIGHT_STYLIZED: usize = 3;
 const IN_FLIGHT_PERCEPTION_ONLY: usize = 2;
 
-/// Paced perception aims to finish when the stylize thread is expected to be free, not earlier:
-/// a frame perceived early waits for it, and its latency with it; one perceived late leaves the
-/// stylize thread idle, and costs throughput. Measured with `bench` on the demo (2 cores, 300
-/// frames, two rounds each), finishing this many ms early: -8: p95 latency 115-119 ms at 17.6-17.8
-/// fps; 0: 119-120 ms at 19.0-19.4 fps; 2: 120-121 ms at 19.6-20.0; 4: 123 ms at 20.2-20.4; 10:
-/// 132-133 ms at 20.6-21.5.
-const PACE_MARGIN: Duration = Duration::ZERO;
 /// Perception never delays a frame longer than this for pacing.
 const PACE_MAX_WAIT: Duration = Duration::from_millis(60);
 
@@ -207,7 +200,11 @@ impl Pipeline {
         // later instead, and fresher (lower latency, the same throughput while perception is
         // the faster of the two)
         // ... and, as far as the two threads' recent times tell, only so early that it finishes
-        // when the stylize thread does (see `PACE_MARGIN`)
+        // when the stylize thread does: a frame perceived earlier waits for it (latency), one
+        // perceived later leaves it idle (throughput). Measured with `bench` on the demo (2 cores,
+        // 300 frames, two rounds each), aiming this many ms early: -8: p95 latency 115-119 ms at
+        // 17.6-17.8 fps; 0: 119-120 ms at 19.0-19.4; 2: 120-121 at 19.6-20.0; 4: 123 at
+        // 20.2-20.4; 10: 132-133 at 20.6-21.5
         let (stylize_ready_tx, stylize_ready) = bounded::<()>(1);
         let _ = stylize_ready_tx.try_send(());
         let pace = stylize.is_some();
@@ -239,7 +236,7 @@ impl Pipeline {
                         ready = stylize_ready.recv_timeout(Duration::from_millis(100)).is_ok();
                         if ready {
                             let lead_us = stylize_us.load(Ordering::Acquire) as f64 - perceive_us;
-                            let lead = Duration::from_micros(lead_us.max(0.0) as u64).saturating_sub(PACE_MARGIN);
+                            let lead = Duration::from_micros(lead_us.max(0.0) as u64);
                             take_at = Some(Instant::now() + lead.min(PACE_MAX_WAIT));
                         }
                         continue;

@@ -244,19 +244,13 @@ fn hair_becomes_flat_tones_and_the_face_and_wall_stay() {
     }
 }
 
-/// On a software adapter the person paint runs on the CPU with the upsampling
-/// (`compose::paint_cpu`) and gives the shader's picture: the real two-person frame through
-/// perception and the stylize stage, composed on lavapipe both ways. Compared where either way's
-/// paint changed the picture; the CPU and shader upsampling under the paint differ by up to
-/// `FLAT_SPREAD` themselves (tests/compose.rs).
-#[test]
-fn the_cpu_paint_gets_the_shaders_picture() {
-    use webtoonme::compose::{BackgroundUpsampling, FLAT_SPREAD};
+/// The real two-person frame through perception and the stylize stage (everyone a different
+/// built-in character): the characters, the frame, its analysis and its stylized parts.
+fn duo_stylized() -> (CharacterSet, webtoonme::frame::Frame, FrameAnalysis, webtoonme::stylize::StylizedFrame) {
     let set = CharacterSet::load_default();
     let frame = frame_of(&duo());
     let mut analysis = FrameAnalysis::default();
     perception_for_photos().process(&frame, &mut analysis).unwrap();
-    assert_eq!(analysis.faces.len(), 2, "the duo's two faces");
     let mut stage = webtoonme::render::stylize_stage(
         &set,
         0,
@@ -266,6 +260,19 @@ fn the_cpu_paint_gets_the_shaders_picture() {
     .unwrap();
     let mut stylized = webtoonme::stylize::StylizedFrame::default();
     stage.process(&frame, &analysis, &mut stylized).unwrap();
+    (set, frame, analysis, stylized)
+}
+
+/// On a software adapter the person paint runs on the CPU with the upsampling
+/// (`compose::paint_cpu`) and gives the shader's picture: the real two-person frame through
+/// perception and the stylize stage, composed on lavapipe both ways. Compared where either way's
+/// paint changed the picture; the CPU and shader upsampling under the paint differ by up to
+/// `FLAT_SPREAD` themselves (tests/compose.rs).
+#[test]
+fn the_cpu_paint_gets_the_shaders_picture() {
+    use webtoonme::compose::{BackgroundUpsampling, FLAT_SPREAD};
+    let (set, frame, analysis, stylized) = duo_stylized();
+    assert_eq!(analysis.faces.len(), 2, "the duo's two faces");
     assert_eq!(stylized.people.len(), 2, "both people are painted");
     let params = webtoonme::render::compose_params(&set.packs[0]);
     let mut compositor = Compositor::new_headless_with(AdapterPreference::Software).unwrap();
@@ -310,20 +317,7 @@ fn the_cpu_paint_gets_the_shaders_picture() {
 fn compose_time_duo_with_and_without_paint() {
     use std::time::Instant;
     use webtoonme::compose::ComposeParams;
-    let set = CharacterSet::load_default();
-    let img = duo();
-    let frame = frame_of(&img);
-    let mut analysis = FrameAnalysis::default();
-    perception_for_photos().process(&frame, &mut analysis).unwrap();
-    let mut stage = webtoonme::render::stylize_stage(
-        &set,
-        0,
-        webtoonme::stylize::assign::AssignMode::RoundRobin,
-        &Default::default(),
-    )
-    .unwrap();
-    let mut stylized = webtoonme::stylize::StylizedFrame::default();
-    stage.process(&frame, &analysis, &mut stylized).unwrap();
+    let (set, frame, analysis, stylized) = duo_stylized();
     let mut compositor = Compositor::new_headless_with(AdapterPreference::Software).unwrap();
     let params = webtoonme::render::compose_params(&set.packs[0]);
     let mut out = Vec::new();

@@ -86,7 +86,7 @@ impl PersonUniform {
     }
 
     /// The point in this face's frame (x right, y down along the face), in pixels.
-    fn face_space(&self, at: [f32; 2]) -> [f32; 2] {
+    pub(super) fn face_space(&self, at: [f32; 2]) -> [f32; 2] {
         let (cos, sin) = (self.rot[0], self.rot[1]);
         let d = [at[0] - self.face[0], at[1] - self.face[1]];
         [cos * d[0] + sin * d[1], -sin * d[0] + cos * d[1]]

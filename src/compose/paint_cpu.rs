@@ -218,8 +218,7 @@ impl CpuPaint {
                         if p.rot[2] <= 0.0 {
                             continue;
                         }
-                        let d = [at[0] - p.face[0], at[1] - p.face[1]];
-                        let q = [p.rot[0] * d[0] + p.rot[1] * d[1], -p.rot[1] * d[0] + p.rot[0] * d[1]];
+                        let q = p.face_space(at);
                         let axes = [p.face[2], p.face[3]];
                         let hr = p.hair_region;
                         let qh = [q[0] / (axes[0] * hr[1]), (q[1] + hr[0] * axes[1]) / (axes[1] * hr[2])];

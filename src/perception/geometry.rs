@@ -248,20 +248,13 @@ fn warp_rgb8_bilinear(rgb: &[u8], w: u32, h: u32, m: &Affine2, out_w: usize, out
 }
 
 /// Like [`warp_rgb8`] with a Catmull-Rom (bicubic) filter: sharper, for pictures that are
-/// resampled twice (the face crop is pasted back onto the frame). Allocates its scratch: in a
-/// loop use [`warp_rgb8_cubic_with`].
-#[allow(clippy::too_many_arguments)]
-pub fn warp_rgb8_cubic(rgb: &[u8], w: u32, h: u32, src_from_dst: &Affine2, out_w: usize, out_h: usize, out: &mut [u8]) {
-    warp_rgb8_cubic_with(&mut Vec::new(), rgb, w, h, src_from_dst, out_w, out_h, out);
-}
-
-/// [`warp_rgb8_cubic`] with its scratch (reused between calls). The part of the picture the
-/// output can reach (the output's corners mapped back, plus the filter's reach) is converted once
-/// to floats, four per pixel (RGB and a padding lane), so each of an output pixel's 16 taps is
+/// resampled twice (the face crop is pasted back onto the frame). `region` is scratch, reused
+/// between calls: the part of the picture the output can reach (the output's corners mapped
+/// back, plus the filter's reach) is converted into it once as floats, four per pixel (RGB and a padding lane), so each of an output pixel's 16 taps is
 /// one 4-wide multiply-add: a 256x256 face crop reads 1,048,576 taps from a region of typically
 /// 30,000 pixels.
 #[allow(clippy::too_many_arguments)]
-pub fn warp_rgb8_cubic_with(
+pub fn warp_rgb8_cubic(
     region: &mut Vec<[f32; 4]>,
     rgb: &[u8],
     w: u32,
@@ -375,7 +368,7 @@ mod tests {
         let m = Affine2 { a: c, b: -s, c: 20.0, d: s, e: c, f: -4.0 };
         let (ow, oh) = (32usize, 32usize);
         let mut out = vec![0u8; ow * oh * 3];
-        warp_rgb8_cubic(&rgb, w, h, &m, ow, oh, &mut out);
+        warp_rgb8_cubic(&mut Vec::new(), &rgb, w, h, &m, ow, oh, &mut out);
         let weight = |t: f32| -> [f32; 4] {
             let (t2, t3) = (t * t, t * t * t);
             [-0.5 * t3 + t2 - 0.5 * t, 1.5 * t3 - 2.5 * t2 + 1.0, -1.5 * t3 + 2.0 * t2 + 0.5 * t, 0.5 * t3 - 0.5 * t2]

@@ -15,7 +15,7 @@ use crate::compose::PersonPaint;
 use crate::draw::FaceLook;
 use crate::frame::Frame;
 use crate::perception::FrameAnalysis;
-use crate::perception::geometry::{Affine2, warp_rgb8, warp_rgb8_cubic_with};
+use crate::perception::geometry::{Affine2, warp_rgb8, warp_rgb8_cubic};
 use crate::perception::runtime::RuntimeError;
 
 /// The models of one character (either may be missing: that part passes through).
@@ -246,7 +246,7 @@ impl StylizeStage {
                 Some(model) => {
                     let n = FACE_CROP as usize;
                     self.crop.resize(FACE_CROP, FACE_CROP);
-                    warp_rgb8_cubic_with(
+                    warp_rgb8_cubic(
                         &mut self.warp_region,
                         &frame.rgb,
                         w,
