@@ -364,26 +364,42 @@ fn edges_stay_sharp(upsampling: BackgroundUpsampling) {
     }
 }
 
-#[test]
-fn silhouette_ink_follows_the_person_mask_edge() {
-    let (width, height) = (640, 360);
-    let frame = vec![200u8; (width * height * 3) as usize];
-    // A person disc of radius 40 mask texels around (128, 72) in a 256x144 mask (2.5 px per texel).
+/// A person disc of radius 40 mask texels around (128, 72) in a 256x144 mask (2.5 px per texel
+/// on a 640x360 frame: radius 100 px around (320, 180)).
+fn disc_mask() -> Vec<f32> {
     let (mw, mh) = (256, 144);
-    let mask: Vec<f32> = (0..mw * mh)
+    (0..mw * mh)
         .map(|i| {
             let r = ((i % mw) as f32 + 0.5 - 128.0).hypot((i / mw) as f32 + 0.5 - 72.0);
             (40.5 - r).clamp(0.0, 1.0)
         })
-        .collect();
+        .collect()
+}
+
+/// The composed 640x360 frame with silhouette ink along the disc mask's edge.
+fn ink_over(frame: &[u8], mask: &[f32]) -> Vec<u8> {
     let mut inputs = ComposeInputs {
-        person_mask: Some(MaskView { data: &mask, width: mw, height: mh }),
-        ..ComposeInputs::new(&frame, width, height)
+        person_mask: Some(MaskView { data: mask, width: 256, height: 144 }),
+        ..ComposeInputs::new(frame, 640, 360)
     };
     inputs.params.silhouette_ink = 1.0;
     inputs.params.silhouette_ink_width_px = 3.0;
     let mut out = Vec::new();
     compositor().compose(&inputs, &mut out).unwrap();
+    out
+}
+
+#[test]
+fn silhouette_ink_follows_the_person_mask_edge() {
+    let (width, height) = (640u32, 360u32);
+    // the photo: a darker person (120) on a light wall (200), where the mask says
+    let frame: Vec<u8> = (0..width * height)
+        .flat_map(|i| {
+            let r = ((i % width) as f32 + 0.5 - 320.0).hypot((i / width) as f32 + 0.5 - 180.0);
+            [if r < 100.0 { 120u8 } else { 200 }; 3]
+        })
+        .collect();
+    let out = ink_over(&frame, &disc_mask());
 
     // Along the contour (radius 100 output pixels) the line is dark; well inside and outside the
     // frame is untouched.
@@ -398,10 +414,46 @@ fn silhouette_ink_follows_the_person_mask_edge() {
             .min()
             .unwrap();
         assert!(on_line < 60, "no ink at angle {angle}: darkest {on_line}");
-        for r in [80.0, 120.0] {
+        for (r, want) in [(80.0, 120), (120.0, 200)] {
             let value = at((320.0 + r * c) as u32, (180.0 + r * s) as u32);
-            assert_eq!(value, 200, "ink away from the edge at angle {angle}, radius {r}");
+            assert_eq!(value, want, "ink away from the edge at angle {angle}, radius {r}");
         }
+    }
+}
+
+/// Where the mask's contour crosses a flat part of the photo (the low-res mask strays over a wall
+/// as light as the person, a table between people), no line is drawn: a wandering outline across
+/// the background is the mask's error, not an edge anyone sees.
+#[test]
+fn silhouette_ink_needs_an_edge_in_the_photo() {
+    let (width, height) = (640u32, 360u32);
+    // flat wall with a little noise (JPEG-like, +-4 levels) on the left half; the person's real
+    // outline (the disc) only on the right half
+    let frame: Vec<u8> = (0..width * height)
+        .flat_map(|i| {
+            let (x, y) = (i % width, i / width);
+            let r = (x as f32 + 0.5 - 320.0).hypot(y as f32 + 0.5 - 180.0);
+            let noise = ((x * 7 + y * 13) % 9) as u8;
+            [if x >= 330 && r < 100.0 { 120u8 } else { 196 + noise }; 3]
+        })
+        .collect();
+    let out = ink_over(&frame, &disc_mask());
+    let darkest_near = |angle: f32| {
+        let (s, c) = angle.to_radians().sin_cos();
+        (0..7)
+            .map(|k| {
+                let r = 97.0 + k as f32;
+                let (x, y) = ((320.0 + r * c) as u32, (180.0 + r * s) as u32);
+                out[(y * width + x) as usize * 3] as i32
+            })
+            .min()
+            .unwrap()
+    };
+    for angle in [150.0f32, 180.0, 210.0] {
+        assert!(darkest_near(angle) >= 190, "ink over the flat wall at angle {angle}: {}", darkest_near(angle));
+    }
+    for angle in [-30.0f32, 0.0, 30.0] {
+        assert!(darkest_near(angle) < 60, "no ink on the real outline at angle {angle}: {}", darkest_near(angle));
     }
 }
 

@@ -288,16 +288,14 @@ fn cli_with_no_face_reports_nothing_to_compare() {
 // ------------------------------------------------------------------------------------------
 // The per-character report (run on demand: `--ignored`)
 
-/// Every built-in character on t1.jpg, the astronaut and the duo, measured with the meter: the
-/// starting point the face stylizer's work is measured from. Prints a table; asserts nothing
-/// about the level (issue 10's target is added once the new faces land).
 /// Issue 10's measure, per built-in character: each stylizes t1.jpg, the astronaut and the duo,
 /// and every face the detector finds must stay its own person. Prints the table
 /// (scripts/likeness_report.sh shows it). The floors are below the issue's target (ratio 0.80),
-/// which no character reaches yet on all 9 faces (t1.jpg's six, the astronaut, the duo):
-/// measured haru 0.77, kang 0.75, mina 0.75, rei 0.74, every face identified, the lowest face
-/// 0.62 of its reference (from 0.45-0.54 and 5-6 of 6 identified with the drawn template
-/// faces). A change that costs likeness fails here.
+/// which not every character reaches yet on all 9 faces (t1.jpg's six, the astronaut, the duo):
+/// measured haru 0.82, kang 0.79, mina 0.80, rei 0.78, every face identified, the lowest face
+/// 0.65 of its reference (0.77 / 0.75 / 0.75 / 0.74 before the face skin's tones were blurred
+/// over skin alone and kept 3.5 L* of the person's shading; 0.45-0.54 and 5-6 of 6 identified
+/// with the drawn template faces). A change that costs likeness fails here.
 #[test]
 fn every_character_keeps_every_face_recognizable() {
     let dir = tempdir("report");
@@ -377,9 +375,9 @@ fn every_character_keeps_every_face_recognizable() {
 }
 
 /// Floors of the likeness test (ratio: mean cosine / mean JPEG q30 self-similarity).
-const MIN_FACE_RATIO: f32 = 0.6;
-const MIN_CHARACTER_RATIO: f32 = 0.72;
-const MIN_MEAN_RATIO: f32 = 0.74;
+const MIN_FACE_RATIO: f32 = 0.62;
+const MIN_CHARACTER_RATIO: f32 = 0.76;
+const MIN_MEAN_RATIO: f32 = 0.78;
 
 fn save_png(dir: &Path, name: &str, img: &RgbImage) -> PathBuf {
     let p = dir.join(name);

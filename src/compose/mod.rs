@@ -454,7 +454,14 @@ impl Compositor {
                 );
             }
             if ink {
-                self.silhouette.prepare(device, queue, (width, height), mask, &self.masks, &inputs.params);
+                self.silhouette.prepare(
+                    device,
+                    queue,
+                    (inputs.frame, width, height),
+                    mask,
+                    &self.masks,
+                    &inputs.params,
+                );
             }
         }
         self.faces.prepare(

@@ -6,6 +6,12 @@
 //! the output texture. Runs on the compositor's thread. Only the
 //! mask cells where the mask changes enough to draw ink are rasterized (listed on the CPU, a few
 //! hundred runs for a person), so the pass costs little even on a software rasterizer.
+//!
+//! The line is drawn only where the photo has an edge too: a cell whose pixels (the frame's
+//! luma, the line's width around the cell) span less than [`PHOTO_EDGE_CONTRAST`] levels is
+//! left out. The low-res mask's contour strays from the person where the scene is as dark or
+//! as light as they are (a wall behind the hair, a table between people) and drew a wandering
+//! line across flat background there; along a real outline the photo changes and the line stays.
 
 use bytemuck::{Pod, Zeroable};
 
@@ -17,6 +23,10 @@ use super::{ComposeParams, MaskView};
 /// Mask gradient (per mask texel) below which no ink is drawn, and from which it is full strength.
 const SOFT_EDGE_GRADIENT: f32 = 0.04;
 const HARD_EDGE_GRADIENT: f32 = 0.15;
+/// Luma range (levels) the photo must span around a mask cell for the cell to carry ink: above
+/// sensor noise and JPEG blocks on a flat wall (a few levels), below the step of any outline
+/// one would draw.
+pub const PHOTO_EDGE_CONTRAST: u8 = 14;
 
 /// Keep in sync with `SilhouetteUniforms` in shaders/silhouette.wgsl.
 #[repr(C)]
@@ -95,7 +105,7 @@ impl SilhouettePass {
         &mut self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
-        frame_size: (u32, u32),
+        (frame, width, height): (&[u8], u32, u32),
         mask: &MaskView<'_>,
         masks: &MaskTexture,
         params: &ComposeParams,
@@ -124,7 +134,9 @@ impl SilhouettePass {
             }));
             self.runs_capacity = most_runs;
         }
-        list_edge_runs(mask, &mut self.row_spans, &mut self.runs);
+        let photo = Photo { rgb: frame, width: width as usize, height: height as usize };
+        let reach = params.silhouette_ink_width_px.max(1.0) * 0.5 + 1.0;
+        list_edge_runs(mask, Some((&photo, reach)), &mut self.row_spans, &mut self.runs);
         if !self.runs.is_empty() {
             queue.write_buffer(self.runs_buffer.as_ref().unwrap(), 0, bytemuck::cast_slice(&self.runs));
         }
@@ -132,7 +144,7 @@ impl SilhouettePass {
         let [r, g, b] = params.silhouette_ink_rgb;
         let uniforms = SilhouetteUniforms {
             ink: [r, g, b, params.silhouette_ink.clamp(0.0, 1.0)],
-            frame_size: [frame_size.0 as f32, frame_size.1 as f32],
+            frame_size: [width as f32, height as f32],
             mask_size: [mask.width as f32, mask.height as f32],
             half_width_px: params.silhouette_ink_width_px.max(0.0) * 0.5,
             soft_edge_gradient: SOFT_EDGE_GRADIENT,
@@ -159,7 +171,48 @@ impl SilhouettePass {
 /// differences, interpolated) is at most sqrt(2)/2 times the spread (max - min) of the cell's 4x4
 /// texel neighbourhood, so cells whose spread is below sqrt(2) * `SOFT_EDGE_GRADIENT` get none.
 /// `row_spans` is scratch: each texel row's min and max over the 4 columns around every cell.
-fn list_edge_runs(mask: &MaskView<'_>, row_spans: &mut Vec<(f32, f32)>, runs: &mut Vec<CellRun>) {
+/// The RGB8 frame the ink goes over.
+struct Photo<'a> {
+    rgb: &'a [u8],
+    width: usize,
+    height: usize,
+}
+
+impl Photo<'_> {
+    /// Whether the frame's luma spans at least [`PHOTO_EDGE_CONTRAST`] levels in the pixel
+    /// rectangle [x0, x1) x [y0, y1) (clamped to the frame; at most about 16 samples a side).
+    fn has_edge(&self, x0: f32, x1: f32, y0: f32, y1: f32) -> bool {
+        if self.rgb.len() < self.width * self.height * 3 || self.width == 0 || self.height == 0 {
+            return true;
+        }
+        let clamp = |v: f32, n: usize| (v.max(0.0) as usize).min(n - 1);
+        let (x0, x1) = (clamp(x0, self.width), clamp(x1, self.width));
+        let (y0, y1) = (clamp(y0, self.height), clamp(y1, self.height));
+        let step = ((x1 - x0).max(y1 - y0) / 16).max(1);
+        let (mut lo, mut hi) = (u8::MAX, u8::MIN);
+        for y in (y0..=y1).step_by(step) {
+            let row = &self.rgb[y * self.width * 3..(y + 1) * self.width * 3];
+            for p in row[x0 * 3..(x1 + 1) * 3].chunks_exact(3).step_by(step) {
+                let l = ((77 * p[0] as u32 + 150 * p[1] as u32 + 29 * p[2] as u32) >> 8) as u8;
+                lo = lo.min(l);
+                hi = hi.max(l);
+            }
+            if hi - lo >= PHOTO_EDGE_CONTRAST {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// Runs of mask cells that carry ink: the mask changes enough there, and (given the photo and
+/// how far the line reaches beyond a cell, in pixels) the photo has an edge there too.
+fn list_edge_runs(
+    mask: &MaskView<'_>,
+    photo: Option<(&Photo<'_>, f32)>,
+    row_spans: &mut Vec<(f32, f32)>,
+    runs: &mut Vec<CellRun>,
+) {
     runs.clear();
     let (width, height) = (mask.width as usize, mask.height as usize);
     if width < 2 || height < 2 {
@@ -181,7 +234,20 @@ fn list_edge_runs(mask: &MaskView<'_>, row_spans: &mut Vec<(f32, f32)>, runs: &m
     let threshold = SOFT_EDGE_GRADIENT * std::f32::consts::SQRT_2;
     let edge = |cell: usize, cell_row: usize| {
         let (low, high) = span(around(cell_row, height).map(|row| row_spans[row * cells_wide + cell]));
-        (high - low >= threshold).then_some(0)
+        if high - low < threshold {
+            return None;
+        }
+        // the cell spans the texel centres cell..cell+1 (frame pixels), widened by the line
+        let seen = photo.is_none_or(|(p, reach)| {
+            let (kx, ky) = (p.width as f32 / width as f32, p.height as f32 / height as f32);
+            p.has_edge(
+                (cell as f32 + 0.5) * kx - reach,
+                (cell as f32 + 1.5) * kx + reach,
+                (cell_row as f32 + 0.5) * ky - reach,
+                (cell_row as f32 + 1.5) * ky + reach,
+            )
+        });
+        seen.then_some(0)
     };
     cells::push_runs(cells_wide, height - 1, edge, runs);
 }
