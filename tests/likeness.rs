@@ -292,9 +292,9 @@ fn cli_with_no_face_reports_nothing_to_compare() {
 /// and every face the detector finds must stay its own person. Prints the table
 /// (scripts/likeness_report.sh shows it). The floors are below the target (ratio 0.80),
 /// which not every character reaches yet on all 9 faces (t1.jpg's six, the astronaut, the duo):
-/// measured haru 0.82, kang 0.79, mina 0.80, rei 0.78, every face identified, the lowest face
-/// 0.65 of its reference (0.77 / 0.75 / 0.75 / 0.74 before the face skin's tones were blurred
-/// over skin alone and kept 3.5 L* of the person's shading; 0.45-0.54 and 5-6 of 6 identified
+/// measured haru 0.81, kang 0.78, mina 0.79, rei 0.77, every face identified, the lowest face
+/// 0.63 of its reference (0.77 / 0.75 / 0.75 / 0.74 before the face skin's tones were blurred
+/// over skin alone and kept 2 L* of the person's shading; 0.45-0.54 and 5-6 of 6 identified
 /// with the drawn template faces). A change that costs likeness fails here.
 #[test]
 fn every_character_keeps_every_face_recognizable() {
