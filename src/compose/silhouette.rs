@@ -26,7 +26,7 @@ const HARD_EDGE_GRADIENT: f32 = 0.15;
 /// Luma range (levels) the photo must span around a mask cell for the cell to carry ink: above
 /// sensor noise and JPEG blocks on a flat wall (a few levels), below the step of any outline
 /// one would draw.
-pub const PHOTO_EDGE_CONTRAST: u8 = 14;
+const PHOTO_EDGE_CONTRAST: u8 = 14;
 
 /// Keep in sync with `SilhouetteUniforms` in shaders/silhouette.wgsl.
 #[repr(C)]
@@ -136,7 +136,7 @@ impl SilhouettePass {
         }
         let photo = Photo { rgb: frame, width: width as usize, height: height as usize };
         let reach = params.silhouette_ink_width_px.max(1.0) * 0.5 + 1.0;
-        list_edge_runs(mask, Some((&photo, reach)), &mut self.row_spans, &mut self.runs);
+        list_edge_runs(mask, (&photo, reach), &mut self.row_spans, &mut self.runs);
         if !self.runs.is_empty() {
             queue.write_buffer(self.runs_buffer.as_ref().unwrap(), 0, bytemuck::cast_slice(&self.runs));
         }
@@ -167,10 +167,6 @@ impl SilhouettePass {
     }
 }
 
-/// Lists, row by row, the runs of mask cells where the shader can draw ink: its gradient (central
-/// differences, interpolated) is at most sqrt(2)/2 times the spread (max - min) of the cell's 4x4
-/// texel neighbourhood, so cells whose spread is below sqrt(2) * `SOFT_EDGE_GRADIENT` get none.
-/// `row_spans` is scratch: each texel row's min and max over the 4 columns around every cell.
 /// The RGB8 frame the ink goes over.
 struct Photo<'a> {
     rgb: &'a [u8],
@@ -205,11 +201,15 @@ impl Photo<'_> {
     }
 }
 
-/// Runs of mask cells that carry ink: the mask changes enough there, and (given the photo and
-/// how far the line reaches beyond a cell, in pixels) the photo has an edge there too.
+/// Lists, row by row, the runs of mask cells where the shader can draw ink: its gradient (central
+/// differences, interpolated) is at most sqrt(2)/2 times the spread (max - min) of the cell's 4x4
+/// texel neighbourhood, so cells whose spread is below sqrt(2) * `SOFT_EDGE_GRADIENT` get none.
+/// `row_spans` is scratch: each texel row's min and max over the 4 columns around every cell.
+/// Only cells where the photo has an edge too are listed (`reach`: how far the line reaches
+/// beyond a cell, in pixels).
 fn list_edge_runs(
     mask: &MaskView<'_>,
-    photo: Option<(&Photo<'_>, f32)>,
+    (photo, reach): (&Photo<'_>, f32),
     row_spans: &mut Vec<(f32, f32)>,
     runs: &mut Vec<CellRun>,
 ) {
@@ -238,16 +238,15 @@ fn list_edge_runs(
             return None;
         }
         // the cell spans the texel centres cell..cell+1 (frame pixels), widened by the line
-        let seen = photo.is_none_or(|(p, reach)| {
-            let (kx, ky) = (p.width as f32 / width as f32, p.height as f32 / height as f32);
-            p.has_edge(
+        let (kx, ky) = (photo.width as f32 / width as f32, photo.height as f32 / height as f32);
+        photo
+            .has_edge(
                 (cell as f32 + 0.5) * kx - reach,
                 (cell as f32 + 1.5) * kx + reach,
                 (cell_row as f32 + 0.5) * ky - reach,
                 (cell_row as f32 + 1.5) * ky + reach,
             )
-        });
-        seen.then_some(0)
+            .then_some(0)
     };
     cells::push_runs(cells_wide, height - 1, edge, runs);
 }

@@ -550,10 +550,7 @@ fn lid_over_iris(original: &[[f32; 3]], frame: &FrameView<'_>, skin: Option<&Ski
     let p = |i: usize| [original[i][0], original[i][1]];
     let c = p(iris);
     let r = (1..5).map(|j| len(sub(p(iris + j), c))).sum::<f32>() / 4.0;
-    let luma = |q: V2| {
-        let v = frame.rgb_at(q);
-        0.299 * v[0] as f32 + 0.587 * v[1] as f32 + 0.114 * v[2] as f32
-    };
+    let luma = |q: V2| rgb_to_ycbcr(frame.rgb_at(q))[0];
     let ring = [[-0.5f32, 0.0], [0.5, 0.0], [0.0, -0.5], [0.0, 0.5]]
         .iter()
         .map(|d| luma([c[0] + d[0] * r, c[1] + d[1] * r]))

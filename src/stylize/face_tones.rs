@@ -24,7 +24,7 @@
 //! see, is still there).
 //! Runs on the stylize thread, on buffers kept between frames (no allocation once warm).
 
-use crate::draw::skin_ramp::SkinRamp;
+use crate::draw::skin_ramp::{SkinRamp, linear_to_lab, to_linear, to_srgb};
 use crate::perception::geometry::Affine2;
 use crate::perception::mesh::idx;
 use crate::perception::skin::{SkinStats, chroma_inverse, rgb_to_ycbcr};
@@ -169,7 +169,7 @@ impl FaceToner {
         let luts = self.luts.get_or_insert_with(|| Box::new(Luts::new()));
         // per tone: linear light, its L*, and the L* of the person's brightness it stands for
         let lin = tones.map(|c| c.map(|v| luts.linear(v)));
-        let tone_l = lin.map(|c| y_to_lstar(0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]));
+        let tone_l = lin.map(|c| linear_to_lab(c[0], c[1], c[2])[0]);
         let mut toned = 0usize;
         // each pixel takes the tone nearest its brightness: the median skin stands for the base,
         // the shadow and light tones for their brightness relative to it
@@ -255,17 +255,11 @@ impl Luts {
     const LIN_STEPS: usize = 4096;
 
     fn new() -> Self {
-        use crate::draw::skin_ramp::to_linear;
-        let to_srgb = (0..=Self::LIN_STEPS)
-            .map(|i| {
-                let c = i as f32 / Self::LIN_STEPS as f32;
-                255.0 * if c <= 0.0031308 { c * 12.92 } else { 1.055 * c.powf(1.0 / 2.4) - 0.055 }
-            })
-            .collect();
+        let lstar = |y: f32| linear_to_lab(y, y, y)[0];
         Luts {
             to_linear: (0..=1020).map(|i| to_linear(i as f32 / 1020.0)).collect(),
-            to_srgb,
-            lstar: (0..=255).map(|v| y_to_lstar(to_linear(v as f32 / 255.0))).collect(),
+            to_srgb: (0..=Self::LIN_STEPS).map(|i| 255.0 * to_srgb(i as f32 / Self::LIN_STEPS as f32)).collect(),
+            lstar: (0..=255).map(|v| lstar(to_linear(v as f32 / 255.0))).collect(),
         }
     }
 
@@ -286,11 +280,6 @@ impl Luts {
     fn lstar(&self, v: f32) -> f32 {
         self.lstar[(v + 0.5).clamp(0.0, 255.0) as usize]
     }
-}
-
-/// CIE L* of a relative luminance.
-fn y_to_lstar(y: f32) -> f32 {
-    if y > 0.008856 { 116.0 * y.cbrt() - 16.0 } else { 903.3 * y }
 }
 
 /// Separable box blur of radius `r` on an `n` x `n` image, in place.
