@@ -290,12 +290,13 @@ fn cli_with_no_face_reports_nothing_to_compare() {
 
 /// Issue 10's measure, per built-in character: each stylizes t1.jpg, the astronaut and the duo,
 /// and every face the detector finds must stay its own person. Prints the table
-/// (scripts/likeness_report.sh shows it). The floors are below the issue's target (ratio 0.80),
-/// which not every character reaches yet on all 9 faces (t1.jpg's six, the astronaut, the duo):
-/// measured haru 0.81, kang 0.78, mina 0.79, rei 0.77, every face identified, the lowest face
-/// 0.63 of its reference (0.77 / 0.75 / 0.75 / 0.74 before the face skin's tones were blurred
-/// over skin alone and kept 2 L* of the person's shading; 0.45-0.54 and 5-6 of 6 identified
-/// with the drawn template faces). A change that costs likeness fails here.
+/// (scripts/likeness_report.sh shows it). The floors are the issue's target: every character at
+/// least 0.80 of the JPEG reference on all 9 faces (t1.jpg's six, the astronaut, the duo), every
+/// face identified and none below 0.65 (the target says 0.60). Measured haru 0.85, kang 0.82,
+/// mina 0.85, rei 0.82, the lowest face 0.67 (kang on t1's woman looking down); 0.81 / 0.78 /
+/// 0.79 / 0.77 before the face graphs smoothed less and kang's and rei's face lines became a
+/// soft dark instead of black; 0.45-0.54 and 5-6 of 6 identified with the drawn template faces.
+/// A change that costs likeness fails here.
 #[test]
 fn every_character_keeps_every_face_recognizable() {
     let dir = tempdir("report");
@@ -375,9 +376,9 @@ fn every_character_keeps_every_face_recognizable() {
 }
 
 /// Floors of the likeness test (ratio: mean cosine / mean JPEG q30 self-similarity).
-const MIN_FACE_RATIO: f32 = 0.62;
-const MIN_CHARACTER_RATIO: f32 = 0.76;
-const MIN_MEAN_RATIO: f32 = 0.78;
+const MIN_FACE_RATIO: f32 = 0.65;
+const MIN_CHARACTER_RATIO: f32 = 0.80;
+const MIN_MEAN_RATIO: f32 = 0.82;
 
 fn save_png(dir: &Path, name: &str, img: &RgbImage) -> PathBuf {
     let p = dir.join(name);

@@ -174,7 +174,7 @@ pub fn median_lab(v: &[[f32; 3]]) -> Option<[f32; 3]> {
 const HIGHLIGHT_GAP: f32 = 10.5;
 
 /// Skin tone and shade from pooled skin samples. The flat L* levels of the skin (peaks of 8% of
-/// the samples, 5 L* apart), lightest first, without a highlight (see [`HIGHLIGHT_GAP`]): the
+/// the samples within 2.5 L*, 5 L* apart), lightest first, without a highlight (see [`HIGHLIGHT_GAP`]): the
 /// first is the tone, the next the shade. Each is the mean of the samples within 2.5 L* of its level whose chroma
 /// is near the samples' median.
 pub fn skin_tones(samples: &[[f32; 3]]) -> (Option<[f32; 3]>, Option<[f32; 3]>) {
@@ -184,11 +184,14 @@ pub fn skin_tones(samples: &[[f32; 3]]) -> (Option<[f32; 3]>, Option<[f32; 3]>) 
     if good.len() < 20 {
         return (None, None);
     }
-    let mut hist = [0.0f32; 101];
+    // half-L* bins: two flat tones 7 L* apart that each keep 2 L* of shading (the app's own base
+    // and light tones) stay two levels; in 1-L* bins the smoothing fills the 3 L* between them
+    // and a heavy light tone swallows the base
+    let mut hist = [0.0f32; 201];
     for c in &good {
-        hist[c[0].round().clamp(0.0, 100.0) as usize] += 1.0;
+        hist[(c[0] * 2.0).round().clamp(0.0, 200.0) as usize] += 1.0;
     }
-    let mut lv: Vec<f32> = super::colours::levels(&hist, 0.08, 5).into_iter().map(|v| v * 100.0).collect();
+    let mut lv: Vec<f32> = super::colours::levels(&hist, 0.08, 10).into_iter().map(|v| v * 100.0).collect();
     lv.reverse(); // lightest first
     let at = |l: f32| -> Option<[f32; 3]> {
         mean(&good.iter().copied().filter(|c| (c[0] - l).abs() <= 2.5).collect::<Vec<_>>())
