@@ -12,8 +12,9 @@
 //! place). Which pixels take a tone:
 //! - inside the face oval, outside the eyes, brows and lips (scanline-filled from the mesh,
 //!   grown a little so lids and lip edges keep their own pixels);
-//! - whose photo chroma is this person's skin (Mahalanobis distance to the face-skin
-//!   statistics under this light);
+//! - whose photo chroma, relative to its brightness, is this person's skin (Mahalanobis
+//!   distance to the face-skin statistics under this light; relative, so shaded skin is skin and
+//!   a light-brown fringe in the skin's hue but duller is not toned as shadow skin);
 //! - not much darker than the skin around them in the stylized crop: ink lines, brows, a beard,
 //!   nostrils and shadows deeper than the ramp's shadow keep the model's pixels.
 //!
@@ -131,7 +132,7 @@ impl FaceToner {
 
         // skin likelihood from the photo's chroma, and the skin's median stylized luma
         let icov = chroma_inverse(input.skin).0;
-        let (mcb, mcr) = (input.skin.mean_ycbcr[1], input.skin.mean_ycbcr[2]);
+        let (my, mcb, mcr) = (input.skin.mean_ycbcr[0], input.skin.mean_ycbcr[1], input.skin.mean_ycbcr[2]);
         self.weight.clear();
         self.weight.resize(n * n, 0.0);
         let mut hist = [0u32; 256];
@@ -143,7 +144,10 @@ impl FaceToner {
             oval += 1;
             let o = &input.original[i * 3..i * 3 + 3];
             let c = rgb_to_ycbcr([o[0], o[1], o[2]]);
-            let (dx, dy) = (c[1] - mcb, c[2] - mcr);
+            // chroma relative to brightness (as the person paint reads skin): shaded skin keeps
+            // its colour's strength, a fringe of hair in the skin's hue but duller does not
+            let k = (my / c[0].max(2.0)).clamp(0.25, 4.0);
+            let (dx, dy) = ((c[1] - 128.0) * k - (mcb - 128.0), (c[2] - 128.0) * k - (mcr - 128.0));
             let d2 = icov[0] * dx * dx + 2.0 * icov[1] * dx * dy + icov[2] * dy * dy;
             let like = 1.0 - smoothstep(SKIN_D2.0, SKIN_D2.1, d2);
             if like > 0.0 {
