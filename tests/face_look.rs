@@ -291,7 +291,7 @@ fn expressions_survive_the_round_trip() {
                 // a smile stays a smile (all of t1's smiles and the astronaut's within 0.03); a
                 // neutral mouth (well below SMILE_FROM) is never read as a smile, and a mouth's
                 // lift moves by at most 0.07. The three-quarter face at t1's top right reads
-                // -0.076 in the photo and -0.032..-0.010 drawn: the mesh puts a profile mouth's
+                // -0.076 in the photo and -0.032..-0.017 drawn: the mesh puts a profile mouth's
                 // far corner lower on the photo's soft lips than on a drawn line (looked at: the
                 // same mouth). A lighter line on rei's face measured -0.076 -> 0.000 and was not
                 // taken

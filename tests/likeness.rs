@@ -292,8 +292,8 @@ fn cli_with_no_face_reports_nothing_to_compare() {
 /// and every face the detector finds must stay its own person. Prints the table
 /// (scripts/likeness_report.sh shows it). The floors are the target: every character at
 /// least 0.80 of the JPEG reference on all 9 faces (t1.jpg's six, the astronaut, the duo), every
-/// face identified and none below 0.65 (the target says 0.60). Measured haru 0.85, kang 0.82,
-/// mina 0.85, rei 0.82, the lowest face 0.67 (kang on t1's woman looking down); 0.81 / 0.78 /
+/// face identified and none below 0.65 (the target says 0.60). Measured haru 0.85, kang 0.81,
+/// mina 0.86, rei 0.82, the lowest face 0.68 (kang on t1's woman looking down); 0.81 / 0.78 /
 /// 0.79 / 0.77 before the face graphs smoothed less, kang's face lines became a soft dark
 /// instead of black and rei's reshaping was halved; 0.45-0.54 and 5-6 of 6 identified with the
 /// drawn template faces.
