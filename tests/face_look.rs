@@ -350,11 +350,11 @@ fn distance_outside(r: &Rendered) -> Vec<u32> {
         })
         .collect();
     for pass in 0..2 {
-        let order: Box<dyn Iterator<Item = usize>> =
-            if pass == 0 { Box::new(0..w * h) } else { Box::new((0..w * h).rev()) };
-        for i in order {
+        // forward from the top left looking back, then backward from the bottom right
+        let s: i64 = if pass == 0 { -1 } else { 1 };
+        for j in 0..w * h {
+            let i = if pass == 0 { j } else { w * h - 1 - j };
             let (x, y) = ((i % w) as i64, (i / w) as i64);
-            let s: i64 = if pass == 0 { -1 } else { 1 };
             for (dx, dy, c) in [(s, 0, 3), (0, s, 3), (s, s, 4), (-s, s, 4)] {
                 let (nx, ny) = (x + dx, y + dy);
                 if nx >= 0 && ny >= 0 && (nx as usize) < w && (ny as usize) < h {
